@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// dd: dataset distillation toolkit. Layering (each module only imports those above it in this list):
+//   COpenBLAS, CZlib → DDKernels → DDTensor → DDAutograd → DDNN → DDAugment
+//   → DDFormat, DDData → DDRender → DDCLI → executables (argument parsing only)
+import PackageDescription
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "dd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dd-fetch", targets: ["dd-fetch"]),
+        .executable(name: "dd-render", targets: ["dd-render"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "DDKernels", dependencies: ["COpenBLAS"], swiftSettings: release),
+        .target(name: "DDTensor", dependencies: ["DDKernels"], swiftSettings: release),
+        .target(name: "DDAutograd", dependencies: ["DDTensor"], swiftSettings: release),
+        .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
+        .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
+        .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
+        .target(name: "DDCLI", dependencies: [
+            "DDFormat", "DDData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "dd-fetch", dependencies: [
+            "DDCLI", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dd-render", dependencies: [
+            "DDCLI", "DDRender", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
+        .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"]),
+        .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
+        .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
+        .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
+        .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// DDAutograd: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// DDCLI: placeholder until the module lands.

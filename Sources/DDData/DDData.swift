@@ -1,0 +1,1 @@
+// DDData: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// DDFormat: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// DDKernels: placeholder until the module lands.

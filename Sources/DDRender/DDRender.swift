@@ -1,0 +1,1 @@
+// DDRender: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// DDTensor: placeholder until the module lands.
