@@ -1,1 +1,0 @@
-// DDRender: placeholder until the module lands.
