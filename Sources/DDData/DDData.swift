@@ -1,1 +1,0 @@
-// DDData: placeholder until the module lands.
