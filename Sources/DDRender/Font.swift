@@ -1,9 +1,10 @@
-/// A 5×7 bitmap font for printable ASCII (0x20–0x7E), drawn for this project. Each glyph is seven rows,
-/// top to bottom; bit 4 of a row is the leftmost column. Enough for class names, counts and titles
-/// without a font file or a text-rendering library.
+/// A 5×7 bitmap font for printable ASCII (0x20–0x7E), drawn for this project, plus an eighth row for the
+/// descenders of g, j, p, q, y, ',' and ';'. Each glyph is rows top to bottom; bit 4 of a row is the
+/// leftmost column; row 6 is the baseline. Enough for class names, counts and titles without a font file
+/// or a text-rendering library.
 public enum BitmapFont {
     public static let glyphWidth = 5
-    public static let glyphHeight = 7
+    public static let glyphHeight = 8
     /// One blank column between glyphs and one blank row between lines.
     public static let advance = glyphWidth + 1
     public static let lineHeight = glyphHeight + 1
@@ -12,6 +13,19 @@ public enum BitmapFont {
     public static let replacement: Character = "?"
 
     static let firstCode: UInt32 = 0x20
+
+    /// Glyphs that reach below the baseline, drawn on all eight rows.
+    static let descenders: [Character: [UInt8]] = [
+        ",": [0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08],
+        ";": [0x00, 0x00, 0x0C, 0x0C, 0x00, 0x0C, 0x04, 0x08],
+        "g": [0x00, 0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+        "j": [0x02, 0x00, 0x06, 0x02, 0x02, 0x02, 0x12, 0x0C],
+        "p": [0x00, 0x00, 0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10],
+        "q": [0x00, 0x00, 0x0F, 0x11, 0x11, 0x0F, 0x01, 0x01],
+        "y": [0x00, 0x00, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E],
+    ]
+
+    /// The seven-row body of each glyph from space to '~'; descenders above replace theirs.
     static let glyphs: [[UInt8]] = [
         [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00], // space
         [0x04, 0x04, 0x04, 0x04, 0x04, 0x00, 0x04], // !
@@ -110,13 +124,13 @@ public enum BitmapFont {
         [0x00, 0x00, 0x08, 0x15, 0x02, 0x00, 0x00], // ~
     ]
 
-    /// The seven row masks of `character` (the replacement glyph for anything not printable ASCII).
+    /// The eight row masks of `character` (the replacement glyph for anything not printable ASCII).
     public static func rows(of character: Character) -> [UInt8] {
         guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1,
               scalar.value >= firstCode, Int(scalar.value - firstCode) < glyphs.count else {
             return rows(of: replacement)
         }
-        return glyphs[Int(scalar.value - firstCode)]
+        return descenders[character] ?? glyphs[Int(scalar.value - firstCode)] + [0]
     }
 
     /// Whether the glyph has ink at (column, row), column 0 being the leftmost.

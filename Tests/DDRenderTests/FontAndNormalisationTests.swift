@@ -8,7 +8,7 @@ import Testing
         var seen: [[UInt8]: Character] = [:]
         for c in Self.printable {
             let rows = BitmapFont.rows(of: c)
-            #expect(rows.count == 7)
+            #expect(rows.count == 8)
             #expect(rows.contains { $0 != 0 }, "glyph \(c) is empty")
             #expect(rows.allSatisfy { $0 < 32 }, "glyph \(c) is wider than 5 columns")
             if let other = seen[rows] { Issue.record("glyphs \(other) and \(c) are identical") }
@@ -18,10 +18,22 @@ import Testing
     }
 
     @Test func letterAMatchesItsDrawing() {
-        let drawing = [" ### ", "#   #", "#   #", "#   #", "#####", "#   #", "#   #"]
+        let drawing = [" ### ", "#   #", "#   #", "#   #", "#####", "#   #", "#   #", "     "]
         for (row, line) in drawing.enumerated() {
             for (column, mark) in line.enumerated() {
                 #expect(BitmapFont.isInked("A", column: column, row: row) == (mark == "#"), "A at \(column),\(row)")
+            }
+        }
+    }
+
+    @Test func onlyDescendersReachBelowTheBaseline() {
+        let below = Self.printable.filter { BitmapFont.rows(of: $0)[7] != 0 }
+        #expect(Set(below) == Set(",;gjpqy"))
+        // "g" drawn as a reader expects: a bowl on rows 2–5, its tail on rows 6–7.
+        let drawing = ["     ", "     ", " ####", "#   #", "#   #", " ####", "    #", " ### "]
+        for (row, line) in drawing.enumerated() {
+            for (column, mark) in line.enumerated() {
+                #expect(BitmapFont.isInked("g", column: column, row: row) == (mark == "#"), "g at \(column),\(row)")
             }
         }
     }

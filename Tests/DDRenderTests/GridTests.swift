@@ -44,7 +44,7 @@ func options(_ configure: (inout GridOptions) -> Void) -> GridOptions {
         let o = options { $0.scale = scale; $0.gutter = gutter; $0.labels = labels; $0.fontScale = 1 }
         let g = try GridPlan(batch: batch, options: o).geometry
         let labelWidth = labels ? (3 * 6 - 1) + 2 * 2 : 0
-        let rowHeight = labels ? max(5 * scale, 7) : 5 * scale
+        let rowHeight = labels ? max(5 * scale, 8) : 5 * scale
         #expect(g.rows == 3 && g.columns == 3)
         #expect(g.width == 2 * gutter + labelWidth + 3 * 4 * scale + 2 * gutter)
         #expect(g.height == 2 * gutter + 3 * rowHeight + 2 * gutter)
@@ -93,8 +93,8 @@ func options(_ configure: (inout GridOptions) -> Void) -> GridOptions {
     @Test func singlePixelSingleClassWithALabelTallerThanTheImage() throws {
         let batch = try ImageBatch(count: 1, channels: 1, height: 1, width: 1, pixels: .u8([99]), labels: [0], classNames: ["x"])
         let raster = try GridRenderer.render(batch)
-        // Font scale 1; label column (6 − 1) + 4 = 9; row raised to the 7-px text; image centred at y = 1 + 3.
-        #expect(raster.width == 1 + 9 + 1 + 1 && raster.height == 1 + 7 + 1)
+        // Font scale 1; label column (6 − 1) + 4 = 9; row raised to the 8-px text; image at y = 1 + (8 − 1) / 2.
+        #expect(raster.width == 1 + 9 + 1 + 1 && raster.height == 1 + 8 + 1)
         #expect(raster.pixel(x: 10, y: 4) == [99])
         // "x" at (3, 1): its third row is #...# → ink at columns 3 and 7 of canvas row 3, not between.
         #expect(raster.pixel(x: 3, y: 3) == [0] && raster.pixel(x: 7, y: 3) == [0])
@@ -139,7 +139,7 @@ func options(_ configure: (inout GridOptions) -> Void) -> GridOptions {
         let batch = try constantBatch(labels: [0, 0], height: 8, width: 8)
         let plain = try GridPlan(batch: batch, options: options { $0.labels = false })
         let titled = try GridPlan(batch: batch, options: options { $0.labels = false; $0.title = "ok" })
-        #expect(titled.geometry.height == plain.geometry.height + 7 + 4)
+        #expect(titled.geometry.height == plain.geometry.height + 8 + 4)
         #expect(titled.geometry.width == plain.geometry.width)
         let long = try GridPlan(batch: batch, options: options { $0.labels = false; $0.title = String(repeating: "W", count: 50) })
         // 1 + 8 + 1 + 8 + 1 = 19 px wide: room for (19 − 2 − 4 + 1) / 6 = 2 glyphs, too few for "..".
