@@ -17,7 +17,7 @@ import Testing
         try run("gzip", ["-9", dir + "/a"])
         #expect(try Gzip.readFile(dir + "/a.gz", maxOutput: 1 << 20) == original)
         // Small read buffers exercise the streaming path.
-        let decoder = try GzipDecoder(ByteSource(path: dir + "/a.gz"), maxOutput: 1 << 20)
+        let decoder = try GzipDecoder(ByteInput(path: dir + "/a.gz"), maxOutput: 1 << 20)
         var collected: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 777)
         while true {
