@@ -14,7 +14,8 @@ import DDFormat
 ///
 /// Begin metadata keys: `name`, `class_names` [K strings], `mean`, `std` [C numbers],
 /// `image_shape` [C,H,W], `count` N, `content_digest` ("sha256:…", see `Dataset.computeContentDigest`),
-/// `provenance` {string: string}. Unknown keys and records are ignored on read.
+/// `provenance` {string: string}. Unknown keys and records are ignored on read; in concatenated streams a
+/// later record replaces an earlier one of the same name.
 public enum DatasetStreamKeys {
     public static let images = "images", labels = "labels", groups = "groups"
     public static let biasLabels = "bias_labels", softLabels = "soft_labels"
@@ -66,34 +67,20 @@ extension Dataset {
     /// well-formed but not a valid dataset is a `DataError` (bad data). With `verifyDigest`, a stored
     /// content digest must match the content read.
     public static func read(from reader: StreamReader, verifyDigest: Bool = false) throws -> Dataset {
-        let header = try reader.readStreamHeader()
-        let meta = header.metadata
-        func fail(_ what: String) -> DataError { DataError.badData("\(header.kind) stream: \(what)") }
-        guard let shape = meta["image_shape"]?.arrayValue?.compactMap(\.intValue), shape.count == 3 else {
-            throw fail("metadata lacks image_shape [C,H,W]")
-        }
-        guard let classNames = meta["class_names"]?.arrayValue?.compactMap(\.stringValue), !classNames.isEmpty else {
-            throw fail("metadata lacks class_names")
-        }
-        let mean = meta["mean"]?.arrayValue?.compactMap(\.doubleValue).map { Float($0) } ?? []
-        let std = meta["std"]?.arrayValue?.compactMap(\.doubleValue).map { Float($0) } ?? []
-        var provenance: [String: String] = [:]
-        for (key, value) in meta["provenance"]?.objectValue ?? [:] { provenance[key] = value.stringValue ?? value.serialized() }
-
+        _ = try reader.readStreamHeader()
+        // Concatenated streams: a later record replaces an earlier one of the same name and the last
+        // begin record's metadata wins, as python/ddt.py's `load` does.
         var images: ImageData?
+        var imageShape: [Int] = []
         var labels: [Int32]?, groups: [Int32]?, biasLabels: [Int32]?, softLabels: [Float]?
-        var imageCount = 0
-        var seen: Set<String> = []
+        var softShape: [Int] = []
+        let kind = { (reader.streamHeader?.kind.rawValue ?? "dataset") + " stream" }
+        func fail(_ what: String) -> DataError { DataError.badData("\(kind()): \(what)") }
         while let info = try reader.nextInfo() {
-            guard seen.insert(info.name).inserted else {
-                throw fail("record \(info.name) appears twice (concatenated datasets are not merged)")
-            }
             switch info.name {
             case DatasetStreamKeys.images:
-                guard info.shape.count == 4, Array(info.shape[1...]) == shape else {
-                    throw fail("images have shape \(info.shape), expected [N, \(shape.map(String.init).joined(separator: ", "))]")
-                }
-                imageCount = info.shape[0]
+                guard info.shape.count == 4 else { throw fail("images must be N×C×H×W, got shape \(info.shape)") }
+                imageShape = info.shape
                 switch info.dtype {
                 case .u8: images = .u8(try reader.readPayload(as: UInt8.self))
                 case .f32: images = .normalized(try reader.readPayload(as: Float.self))
@@ -103,17 +90,35 @@ extension Dataset {
             case DatasetStreamKeys.groups: groups = try readIndices(reader, info, fail)
             case DatasetStreamKeys.biasLabels: biasLabels = try readIndices(reader, info, fail)
             case DatasetStreamKeys.softLabels:
-                guard info.dtype == .f32, info.shape.count == 2, info.shape[1] == classNames.count else {
-                    throw fail("soft_labels must be f32 [N, \(classNames.count)], got \(info.dtype.shortName) \(info.shape)")
+                guard info.dtype == .f32, info.shape.count == 2 else {
+                    throw fail("soft_labels must be f32 N×K, got \(info.dtype.shortName) \(info.shape)")
                 }
+                softShape = info.shape
                 softLabels = try reader.readPayload(as: Float.self)
             default:
                 try reader.skipPayload()
             }
         }
+        let meta = reader.streamHeader?.metadata ?? [:]
+        guard let shape = meta["image_shape"]?.arrayValue?.compactMap(\.intValue), shape.count == 3 else {
+            throw fail("metadata lacks image_shape [C,H,W]")
+        }
+        guard let classNames = meta["class_names"]?.arrayValue?.compactMap(\.stringValue), !classNames.isEmpty else {
+            throw fail("metadata lacks class_names")
+        }
         guard let images else { throw fail("no images record") }
         guard let labels else { throw fail("no labels record") }
-        guard labels.count == imageCount else { throw fail("\(labels.count) labels for \(imageCount) images") }
+        guard Array(imageShape[1...]) == shape else {
+            throw fail("images have shape \(imageShape), metadata says [N, \(shape.map(String.init).joined(separator: ", "))]")
+        }
+        guard labels.count == imageShape[0] else { throw fail("\(labels.count) labels for \(imageShape[0]) images") }
+        if softLabels != nil, softShape[1] != classNames.count {
+            throw fail("soft_labels have \(softShape[1]) columns for \(classNames.count) classes")
+        }
+        let mean = meta["mean"]?.arrayValue?.compactMap(\.doubleValue).map { Float($0) } ?? []
+        let std = meta["std"]?.arrayValue?.compactMap(\.doubleValue).map { Float($0) } ?? []
+        var provenance: [String: String] = [:]
+        for (key, value) in meta["provenance"]?.objectValue ?? [:] { provenance[key] = value.stringValue ?? value.serialized() }
         let dataset = Dataset(name: meta["name"]?.stringValue ?? "", images: images,
                               geometry: ImageGeometry(channels: shape[0], height: shape[1], width: shape[2]),
                               labels: labels, classNames: classNames, mean: mean, std: std, groups: groups,

@@ -59,6 +59,9 @@ struct Fetch: ParsableCommand {
     @Flag(name: .customLong("no-verify"), help: "Accept content whose SHA-256 differs from (or is missing in) the built-in table.")
     var noVerify = false
 
+    @Flag(help: "Never download: use only the mirror, system directories and cache.")
+    var offline = false
+
     @Option(help: "zlib level for the stream payloads, 0 (store) to 9.")
     var level: Int = 1
 
@@ -80,6 +83,7 @@ struct Fetch: ParsableCommand {
             let out = try OutputFile(output)   // refuses a terminal before any slow work
             var request = FetchRequest(name: name, split: split, perClass: perClass, firstPerClass: first,
                                        seed: common.seed, options: .standard(from: from, verify: !noVerify))
+            request.options.allowDownload = !offline
             if let classes { request.classes = try FetchRequest.parseClassList(classes) }
             var dataset = try request.run()
             dataset.provenance["tool"] = "dd-fetch"
