@@ -19,7 +19,7 @@ public enum CIFAR10Binary {
     /// Reads the members of `split` from the archive at `path` (gzip-compressed or a plain tar), streaming:
     /// the tar is never held in memory, only the wanted members.
     public static func read(path: String, split: Split, maxBatchBytes: Int = 64 << 20) throws -> Contents {
-        let decoder = try GzipDecoder(ByteSource(path: path), maxOutput: 1 << 30)
+        let decoder = try GzipDecoder(ByteInput(path: path), maxOutput: 1 << 30)
         let tar = TarReader(decoder, archiveName: path)
         let wanted = split == .train ? trainMembers : testMembers
         var batches: [String: [UInt8]] = [:]

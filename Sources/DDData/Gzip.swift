@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// Reads bytes from a file descriptor or an in-memory buffer: the raw input of a `GzipDecoder`.
-public final class ByteSource {
+public final class ByteInput {
     private let readChunk: (UnsafeMutableRawBufferPointer) throws -> Int
     private let closeAction: (() -> Void)?
     public let name: String
@@ -63,7 +63,7 @@ public final class ByteSource {
 /// Output is bounded: more than `maxOutput` decompressed bytes is a `badData` error, so a hostile or
 /// corrupt file cannot exhaust memory.
 public final class GzipDecoder {
-    private let source: ByteSource
+    private let source: ByteInput
     private let maxOutput: Int
     private var stream = z_stream()
     private var streamReady = false
@@ -75,7 +75,7 @@ public final class GzipDecoder {
     public private(set) var isGzip = false
     public private(set) var bytesProduced = 0
 
-    public init(_ source: ByteSource, maxOutput: Int) throws {
+    public init(_ source: ByteInput, maxOutput: Int) throws {
         self.source = source
         self.maxOutput = maxOutput
         input = .allocate(byteCount: 1 << 18, alignment: 16)
@@ -202,13 +202,13 @@ public enum Gzip {
     /// file is inflated straight into its final buffer with no growth copies.
     public static func readFile(_ path: String, maxOutput: Int) throws -> [UInt8] {
         let hint = try sizeHint(path)
-        let decoder = try GzipDecoder(ByteSource(path: path), maxOutput: maxOutput)
+        let decoder = try GzipDecoder(ByteInput(path: path), maxOutput: maxOutput)
         return try readAll(decoder, initialCapacity: min(hint ?? (1 << 20), maxOutput) + 1)
     }
 
     /// Decompresses an in-memory gzip (or plain) buffer, at most `maxOutput` bytes.
     public static func decompress(_ bytes: [UInt8], maxOutput: Int, name: String = "<memory>") throws -> [UInt8] {
-        let decoder = try GzipDecoder(ByteSource(bytes: bytes, name: name), maxOutput: maxOutput)
+        let decoder = try GzipDecoder(ByteInput(bytes: bytes, name: name), maxOutput: maxOutput)
         return try readAll(decoder, initialCapacity: min(bytes.count * 4, maxOutput) + 1)
     }
 

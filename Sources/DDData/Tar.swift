@@ -39,6 +39,7 @@ public final class TarReader {
                 guard size <= 1 << 20 else { throw DataError.badData("\(archiveName): tar extended header of \(size) bytes") }
                 begin(size: size)
                 let content = try readContents(maxSize: size)
+                try skipContents()   // the padding to the next header
                 overrideName = type == UInt8(ascii: "L")
                     ? String(decoding: content.prefix { $0 != 0 }, as: UTF8.self)
                     : Self.paxPath(content)

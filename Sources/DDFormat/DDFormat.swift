@@ -1,1 +1,0 @@
-// DDFormat: placeholder until the module lands.

@@ -1,0 +1,89 @@
+// Thin wrappers over zlib: CRC-32 and one-shot deflate/inflate of a single chunk. Inflate writes straight
+// into the caller's buffer and never past `avail_out`, which is what bounds decompression bombs.
+import CZlib
+
+/// Running CRC-32 (the zlib / PNG / Python `zlib.crc32` polynomial).
+public struct CRC32: Sendable {
+    public private(set) var value: UInt32 = 0
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        var remaining = bytes
+        // zlib's length argument is a 32-bit uInt, so feed huge buffers in slices.
+        while !remaining.isEmpty {
+            let n = min(remaining.count, 1 << 30)
+            let base = remaining.baseAddress!.assumingMemoryBound(to: Bytef.self)
+            value = UInt32(truncatingIfNeeded: CZlib.crc32(uLong(value), base, uInt(n)))
+            remaining = UnsafeRawBufferPointer(rebasing: remaining[n...])
+        }
+    }
+
+    public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { update(UnsafeRawBufferPointer($0)) }
+        if done == nil { update(Array(bytes)) }
+    }
+}
+
+/// CRC-32 of a byte collection.
+public func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    var c = CRC32()
+    c.update(bytes)
+    return c.value
+}
+
+enum Zlib {
+    /// Worst-case deflate output for `count` input bytes.
+    static func bound(_ count: Int) -> Int { Int(compressBound(uLong(count))) }
+
+    /// Compresses one chunk (count ≤ maxChunkBytes) at `level` 1…9 into a new array.
+    static func deflate(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+        let capacity = bound(source.count)
+        var out = [UInt8](repeating: 0, count: capacity)
+        var produced = uLongf(capacity)
+        let status = out.withUnsafeMutableBytes { dst -> Int32 in
+            let src = source.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            // compress2 accepts a nil source only for zero bytes; give it a valid pointer regardless.
+            var empty: Bytef = 0
+            return compress2(dst.baseAddress!.assumingMemoryBound(to: Bytef.self), &produced,
+                             src ?? withUnsafePointer(to: &empty) { $0 }, uLong(source.count), Int32(level))
+        }
+        guard status == Z_OK else { throw FormatError.invalidRecord("zlib compress2 failed with status \(status)") }
+        out.removeSubrange(Int(produced)...)
+        return out
+    }
+
+    /// Inflates one complete zlib stream `source` into exactly `destination.count` bytes. Fails when the
+    /// stream is corrupt, would produce more (stops at the bound: a bomb costs at most the destination), ends
+    /// early, or has bytes after its end.
+    static func inflate(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        var stream = z_stream()
+        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw FormatError.io("zlib inflateInit failed", errno: 0)
+        }
+        defer { inflateEnd(&stream) }
+        var scratch: UInt8 = 0
+        // A zero-length destination still needs a valid pointer so zlib can report overflow.
+        let outBase = destination.baseAddress ?? withUnsafeMutablePointer(to: &scratch) { UnsafeMutableRawPointer($0) }
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(source.count)
+        stream.next_out = outBase.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(destination.count)
+        let status = CZlib.inflate(&stream, Z_FINISH)
+        switch status {
+        case Z_STREAM_END:
+            guard stream.avail_out == 0 else {
+                throw FormatError.corruptPayload("chunk inflates to \(destination.count - Int(stream.avail_out)) bytes, declared \(destination.count)")
+            }
+            guard stream.avail_in == 0 else {
+                throw FormatError.corruptPayload("\(stream.avail_in) bytes after the end of a zlib chunk")
+            }
+        case Z_BUF_ERROR where stream.avail_out == 0, Z_OK where stream.avail_out == 0:
+            throw FormatError.corruptPayload("chunk inflates beyond its declared \(destination.count) bytes; stopped at the bound")
+        case Z_BUF_ERROR:
+            throw FormatError.corruptPayload("zlib chunk is truncated")
+        default:
+            let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw FormatError.corruptPayload("zlib: \(message)")
+        }
+    }
+}

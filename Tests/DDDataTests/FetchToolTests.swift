@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import DDFormat
+@testable import DDData
+
+/// End-to-end runs of the built dd-fetch binary (it sits next to the test bundle).
+@Suite struct FetchToolTests {
+    struct Outcome {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+    }
+
+    func binary() throws -> String {
+        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
+        var candidates = [bundleDir + "/dd-fetch", Bundle.main.bundleURL.path + "/dd-fetch"]
+        candidates += [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dd-fetch"]
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "dd-fetch not built")
+    }
+
+    func fetch(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["DD_DATA"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    func isOneLine(_ text: String) -> Bool { text.split(separator: "\n").count == 1 }
+
+    @Test func writesAVerifiedStreamThatPythonReads() throws {
+        let mirror = try #require(sharedDatasetsDirectory())
+        let dir = try makeTempDirectory()
+        defer { cleanUp(dir) }
+        let path = dir + "/m.ddt"
+        let outcome = try fetch(["mnist", "--split", "test", "--from", mirror, "--per-class", "7", "--seed", "1",
+                                 "--offline", "-o", path])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let dataset = try Dataset.read(from: StreamReader(bytes: try readFileBytes(path)), verifyDigest: true)
+        #expect(dataset.count == 70 && dataset.name == "mnist")
+        #expect(dataset.provenance["tool"] == "dd-fetch" && dataset.provenance["selection"] == "per_class=7 seed=1")
+        let listing = String(decoding: try run("python3", [repoPath("python/ddt.py"), path]), as: UTF8.self)
+        #expect(listing == "images (70, 1, 28, 28) uint8\nlabels (70,) int32\n")
+        // Stdout works too and gives the same bytes (deterministic output).
+        let piped = try fetch(["mnist", "--split", "test", "--from", mirror, "--per-class", "7", "--seed", "1", "--offline"])
+        let written = try readFileBytes(path)
+        #expect(piped.status == 0 && [UInt8](piped.stdout) == written)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["m.ddt"])
+    }
+
+    @Test func badInputsGiveOneLineErrorsAndStatuses() throws {
+        let dir = try makeTempDirectory()
+        defer { cleanUp(dir) }
+        let env = ["HOME": dir, "XDG_CACHE_HOME": dir + "/cache"]
+        let unknown = try fetch(["imagenet", "-o", dir + "/x.ddt"], environment: env)
+        #expect(unknown.status == 64 && isOneLine(unknown.stderr) && unknown.stderr.contains("known: mnist, fashion-mnist"))
+        let missing = try fetch(["mnist", "--from", dir + "/nowhere", "--offline", "-o", dir + "/x.ddt"], environment: env)
+        #expect(missing.status == 66 && isOneLine(missing.stderr))
+        #expect(missing.stderr.contains(dir + "/nowhere/mnist/train-images-idx3-ubyte{.gz,}"))
+        #expect(missing.stderr.contains(dir + "/cache/dd/mnist/"))
+        // A corrupt IDX file in the mirror: bad data, and no output file appears.
+        try FileManager.default.createDirectory(atPath: dir + "/m/mnist", withIntermediateDirectories: true)
+        try writeFile(dir + "/m/mnist/t10k-images-idx3-ubyte", [0, 0, 8, 1, 0, 0, 0, 1, 7])
+        let corrupt = try fetch(["mnist", "--split", "test", "--from", dir + "/m", "--offline", "--no-verify",
+                                 "-o", dir + "/x.ddt"], environment: env)
+        #expect(corrupt.status == 65 && isOneLine(corrupt.stderr) && corrupt.stderr.contains("wrong IDX magic"))
+        let mismatch = try fetch(["mnist", "--split", "test", "--from", dir + "/m", "--offline", "-o", dir + "/x.ddt"],
+                                 environment: env)
+        #expect(mismatch.status == 65 && mismatch.stderr.contains("SHA-256 mismatch"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/x.ddt"))
+        let usage = try fetch(["mnist", "--level", "12"], environment: env)
+        #expect(usage.status == 64)
+    }
+
+    @Test func refusesToWriteBinaryToATerminal() throws {
+        // Python's pty gives dd-fetch a terminal as stdout; the refusal must come before any data is read.
+        let script = """
+        import os, pty, subprocess, sys
+        master, slave = pty.openpty()
+        p = subprocess.run([sys.argv[1], "mnist", "--from", "/nonexistent", "--offline"], stdout=slave, stderr=subprocess.PIPE)
+        print(p.returncode, p.stderr.decode().strip())
+        """
+        let output = String(decoding: try run("python3", ["-c", script, try binary()]), as: UTF8.self)
+        #expect(output.hasPrefix("64 "), "\(output)")
+        #expect(output.contains("terminal"))
+    }
+
+    func repoPath(_ relative: String, file: String = #filePath) -> String {
+        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(relative).path
+    }
+}
