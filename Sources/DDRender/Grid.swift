@@ -28,10 +28,11 @@ public struct GridOptions: Sendable, Equatable {
 
     public init() {}
 
-    func validate() throws {
+    /// Checks the ranges; callers can run it before reading any input.
+    public func validate() throws {
         guard (1...1000).contains(perRow) else { throw RenderError.argument("--per-class must be in 1…1000, got \(perRow)") }
         guard (1...64).contains(scale) else { throw RenderError.argument("--scale must be in 1…64, got \(scale)") }
-        guard (0...16).contains(gutter) else { throw RenderError.argument("gutter must be in 0…16, got \(gutter)") }
+        guard (0...16).contains(gutter) else { throw RenderError.argument("--gutter must be in 0…16, got \(gutter)") }
         if let f = fontScale, !(1...16).contains(f) { throw RenderError.argument("font scale must be in 1…16, got \(f)") }
         guard maxLabelCharacters >= 1 else { throw RenderError.argument("label length must be positive") }
     }

@@ -1,1 +1,178 @@
-print("dd-render")
+import ArgumentParser
+import DDCLI
+import DDData
+import DDFormat
+import DDRender
+import Foundation
+
+/// dd-render: argument parsing only; drawing lives in DDRender, file handling in DDCLI.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dd-render",
+        abstract: "Draw a dataset or synthetic-set stream as a PNG grid: one row per class, N images per row.",
+        discussion: """
+        Float images are un-normalised with the stream's own mean and std (x·std + mean, clamped to \
+        [0, 1]); u8 images are drawn as stored. 1-channel images give a grayscale PNG, 3-channel an RGB \
+        one. Rows are classes, or groups when the stream carries group labels (see --rows). Several \
+        inputs are drawn side by side, each titled with its name (e.g. snapshots of a synthetic set).
+
+        Examples:
+          dd-fetch fashion-mnist | dd-render --per-class 10 --scale 2 -o grid.png
+          dd-render syn.ddt --classes 0-4,Sneaker --no-labels -o syn.png
+          dd-render syn.ddt --npz syn.npz          (export for numpy, no PNG)
+          dd-render step100.ddt step1000.ddt --scale 3 -o evolution.png
+        """)
+
+    @Argument(help: ArgumentHelp("Input streams: paths, or - for stdin (the default).", valueName: "INPUT"))
+    var inputs: [String] = []
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("PNG output path; - or none means stdout (never a terminal).",
+                                                    valueName: "OUT.png"))
+    var output: String?
+
+    @Option(name: .customLong("per-class"), help: "Images per row: the first N of each class in stream order.")
+    var perClass = 10
+
+    @Option(help: "Integer upscaling of every image (nearest neighbour), 1…64.")
+    var scale = 1
+
+    @Flag(inversion: .prefixedNo, help: "Draw class (or group) names left of each row.")
+    var labels = true
+
+    @Option(help: ArgumentHelp("Classes to draw, in row order: indices, ranges and names, e.g. 0,3-5,Sneaker.",
+                               valueName: "LIST"))
+    var classes: String?
+
+    @Option(help: ArgumentHelp("Row per class or per group: auto (groups when present), class, group.",
+                               valueName: "auto|class|group"))
+    var rows = "auto"
+
+    @Option(help: "Title drawn above the grid.")
+    var title: String?
+
+    @Option(help: "Pixels between cells, 0…16.")
+    var gutter = 1
+
+    @Option(help: ArgumentHelp("Also export the stream as a numpy .npz; without -o, no PNG is drawn.",
+                               valueName: "OUT.npz"))
+    var npz: String?
+
+    @OptionGroup var common: CommonOptions
+
+    /// With --npz the whole stream is held in memory once; beyond this it is refused, not swapped.
+    static let maxBufferedInput = 8 << 30
+
+    func validate() throws {
+        guard ["auto", "class", "group"].contains(rows) else {
+            throw ValidationError("--rows must be auto, class or group, got \(rows)")
+        }
+        guard inputs.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("stdin (-) can be read only once")
+        }
+        if npz == "-" { throw ValidationError("--npz needs a file path (it is a zip archive)") }
+        do {
+            try baseOptions().validate()
+        } catch let error as RenderError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() throws {
+        let log = Log(tool: "dd-render", quiet: common.quiet)
+        Signals.install(.cleanupAndExit)
+        Tool.run(log) {
+            let names = inputs.isEmpty ? ["-"] : inputs
+            let drawPNG = npz == nil || output != nil
+            // Open the PNG output first: a terminal on stdout is refused before any reading.
+            let pngOutput = drawPNG ? try OutputFile(output, binary: true) : nil
+            var panels: [Raster] = []
+            var sources: [String] = []
+            for name in names {
+                let input = try InputFile(name)
+                let dataset: Dataset
+                if let npz {
+                    // One read of the input feeds both outputs, so stdin works with --npz too.
+                    let bytes = try input.readAll(limit: Self.maxBufferedInput)
+                    let file = try OutputFile(npz, binary: true)
+                    let records = try inFile(input.displayName) {
+                        try NPZWriter.export(StreamReader(bytes: bytes), to: OutputSink(file))
+                    }
+                    try file.commit()
+                    log.info("exported \(records) records of \(input.displayName) to \(npz)")
+                    guard drawPNG else { continue }
+                    dataset = try inFile(input.displayName) { try Dataset.read(from: StreamReader(bytes: bytes)) }
+                } else {
+                    dataset = try inFile(input.displayName) {
+                        try Dataset.read(from: StreamReader(fileDescriptor: input.fd))
+                    }
+                }
+                let batch = try inFile(input.displayName) { try ImageBatch(dataset: dataset) }
+                let options = try gridOptions(for: batch, panelTitle: names.count > 1 ? input.displayName : nil)
+                panels.append(try inFile(input.displayName) { try GridRenderer.render(batch, options: options) })
+                sources.append("\(input.displayName): \(dataset.name) \(dataset.contentDigest ?? "")")
+            }
+            guard let pngOutput else { return }
+            let image = panels.count == 1 ? panels[0] : try GridRenderer.sideBySide(panels)
+            let png = try PNGEncoder.encode(image, text: provenanceText(sources))
+            try pngOutput.write(png)
+            try pngOutput.commit()
+            log.info("wrote \(image.width)×\(image.height) PNG to \(pngOutput.displayName)")
+        }
+    }
+
+    private func baseOptions() -> GridOptions {
+        var o = GridOptions()
+        o.perRow = perClass
+        o.scale = scale
+        o.gutter = gutter
+        o.labels = labels
+        o.title = title
+        o.rows = rows == "class" ? .classes : rows == "group" ? .groups : .auto
+        return o
+    }
+
+    private func gridOptions(for batch: ImageBatch, panelTitle: String?) throws -> GridOptions {
+        var o = baseOptions()
+        o.title = title.map { t in panelTitle.map { "\(t) \($0)" } ?? t } ?? panelTitle
+        if let classes { o.classes = try batch.resolveClasses(classes) }
+        return o
+    }
+
+    /// tEXt chunks that say how the image was made; no timestamp, so equal inputs give equal bytes.
+    private func provenanceText(_ sources: [String]) -> [(keyword: String, value: String)] {
+        let command = (["dd-render"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        return [("Software", "dd-render"), ("Comment", command), ("Source", sources.joined(separator: "; "))]
+    }
+}
+
+/// NPZ export through DDCLI's atomic OutputFile.
+final class OutputSink: ByteSink {
+    let file: OutputFile
+    init(_ file: OutputFile) { self.file = file }
+    func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
+}
+
+// Lower layers classify their own errors; these map them onto the sysexits statuses (docs/cli.md).
+extension DataError: ExitStatusProviding {
+    public var exitStatus: SysExit { SysExit(rawValue: exitCode) ?? .software }
+}
+
+extension FormatError: ExitStatusProviding {
+    public var exitStatus: SysExit {
+        if isDataError { return .dataError }
+        if case .misuse = self { return .software }
+        return .ioError
+    }
+}
+
+extension RenderError: ExitStatusProviding {
+    public var exitStatus: SysExit {
+        switch kind {
+        case .invalidArgument: return .usage
+        case .invalidData: return .dataError
+        case .internalFailure: return .software
+        }
+    }
+}
+
+RenderCommand.main()
