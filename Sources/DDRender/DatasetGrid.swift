@@ -44,3 +44,25 @@ extension GridRenderer {
         return canvas
     }
 }
+
+extension GridRenderer {
+    /// The grid of one dataset, or of several side by side with each panel titled with its name (after
+    /// `options.title`). `classList` (e.g. "0,3-5,Sneaker") is resolved against each dataset's names.
+    /// Errors name the panel they concern.
+    public static func render(_ panels: [(name: String, dataset: Dataset)], options: GridOptions,
+                              classList: String? = nil) throws -> Raster {
+        let titled = panels.count > 1
+        let rasters = try panels.map { panel in
+            do {
+                let batch = try ImageBatch(dataset: panel.dataset)
+                var o = options
+                if titled { o.title = options.title.map { "\($0) \(panel.name)" } ?? panel.name }
+                if let classList { o.classes = try batch.resolveClasses(classList) }
+                return try render(batch, options: o)
+            } catch let error as RenderError {
+                throw RenderError(error.kind, "\(panel.name): \(error.message)")
+            }
+        }
+        return rasters.count == 1 ? rasters[0] : try sideBySide(rasters)
+    }
+}

@@ -43,9 +43,10 @@ struct RenderCommand: ParsableCommand {
                                valueName: "LIST"))
     var classes: String?
 
-    @Option(help: ArgumentHelp("Row per class or per group: auto (groups when present), class, group.",
-                               valueName: "auto|class|group"))
-    var rows = "auto"
+    enum Rows: String, ExpressibleByArgument, CaseIterable { case auto, `class`, group }
+
+    @Option(help: "One row per class or per group; auto uses groups when the stream has group labels.")
+    var rows = Rows.auto
 
     @Option(help: "Title drawn above the grid.")
     var title: String?
@@ -63,15 +64,13 @@ struct RenderCommand: ParsableCommand {
     static let maxBufferedInput = 8 << 30
 
     func validate() throws {
-        guard ["auto", "class", "group"].contains(rows) else {
-            throw ValidationError("--rows must be auto, class or group, got \(rows)")
-        }
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("stdin (-) can be read only once")
         }
         if npz == "-" { throw ValidationError("--npz needs a file path (it is a zip archive)") }
+        if npz != nil && inputs.count > 1 { throw ValidationError("--npz exports one input, got \(inputs.count)") }
         do {
-            try baseOptions().validate()
+            try gridOptions().validate()
         } catch let error as RenderError {
             throw ValidationError(error.message)
         }
@@ -81,15 +80,12 @@ struct RenderCommand: ParsableCommand {
         let log = Log(tool: "dd-render", quiet: common.quiet)
         Signals.install(.cleanupAndExit)
         Tool.run(log) {
-            let names = inputs.isEmpty ? ["-"] : inputs
             let drawPNG = npz == nil || output != nil
             // Open the PNG output first: a terminal on stdout is refused before any reading.
             let pngOutput = drawPNG ? try OutputFile(output, binary: true) : nil
-            var panels: [Raster] = []
-            var sources: [String] = []
-            for name in names {
+            var panels: [(name: String, dataset: Dataset)] = []
+            for name in inputs.isEmpty ? ["-"] : inputs {
                 let input = try InputFile(name)
-                let dataset: Dataset
                 if let npz {
                     // One read of the input feeds both outputs, so stdin works with --npz too.
                     let bytes = try input.readAll(limit: Self.maxBufferedInput)
@@ -100,41 +96,35 @@ struct RenderCommand: ParsableCommand {
                     try file.commit()
                     log.info("exported \(records) records of \(input.displayName) to \(npz)")
                     guard drawPNG else { continue }
-                    dataset = try inFile(input.displayName) { try Dataset.read(from: StreamReader(bytes: bytes)) }
+                    panels.append((input.displayName,
+                                   try inFile(input.displayName) { try Dataset.read(from: StreamReader(bytes: bytes)) }))
                 } else {
-                    dataset = try inFile(input.displayName) {
+                    panels.append((input.displayName, try inFile(input.displayName) {
                         try Dataset.read(from: StreamReader(fileDescriptor: input.fd))
-                    }
+                    }))
                 }
-                let batch = try inFile(input.displayName) { try ImageBatch(dataset: dataset) }
-                let options = try gridOptions(for: batch, panelTitle: names.count > 1 ? input.displayName : nil)
-                panels.append(try inFile(input.displayName) { try GridRenderer.render(batch, options: options) })
-                sources.append("\(input.displayName): \(dataset.name) \(dataset.contentDigest ?? "")")
             }
             guard let pngOutput else { return }
-            let image = panels.count == 1 ? panels[0] : try GridRenderer.sideBySide(panels)
-            let png = try PNGEncoder.encode(image, text: provenanceText(sources))
-            try pngOutput.write(png)
+            let image = try GridRenderer.render(panels, options: gridOptions(), classList: classes)
+            let sources = panels.map { "\($0.name): \($0.dataset.name) \($0.dataset.contentDigest ?? "")" }
+            try pngOutput.write(try PNGEncoder.encode(image, text: provenanceText(sources)))
             try pngOutput.commit()
             log.info("wrote \(image.width)×\(image.height) PNG to \(pngOutput.displayName)")
         }
     }
 
-    private func baseOptions() -> GridOptions {
+    private func gridOptions() -> GridOptions {
         var o = GridOptions()
         o.perRow = perClass
         o.scale = scale
         o.gutter = gutter
         o.labels = labels
         o.title = title
-        o.rows = rows == "class" ? .classes : rows == "group" ? .groups : .auto
-        return o
-    }
-
-    private func gridOptions(for batch: ImageBatch, panelTitle: String?) throws -> GridOptions {
-        var o = baseOptions()
-        o.title = title.map { t in panelTitle.map { "\(t) \($0)" } ?? t } ?? panelTitle
-        if let classes { o.classes = try batch.resolveClasses(classes) }
+        switch rows {
+        case .auto: o.rows = .auto
+        case .class: o.rows = .classes
+        case .group: o.rows = .groups
+        }
         return o
     }
 

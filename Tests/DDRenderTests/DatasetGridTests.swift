@@ -47,4 +47,23 @@ import Testing
         #expect(throws: RenderError.self) { try GridRenderer.sideBySide([tall, rgb]) }
         #expect(throws: RenderError.self) { try GridRenderer.sideBySide([]) }
     }
+
+    @Test func severalDatasetsBecomeTitledPanelsAndErrorsNameTheirPanel() throws {
+        let small = Dataset(name: "a", images: .u8([1, 2]), geometry: ImageGeometry(channels: 1, height: 1, width: 1),
+                            labels: [0, 1], classNames: ["x", "y"], mean: [0], std: [1])
+        var o = GridOptions()
+        o.labels = false
+        let single = try GridRenderer.render([("one.ddt", small)], options: o)
+        let pair = try GridRenderer.render([("one.ddt", small), ("two.ddt", small)], options: o)
+        let titled = try GridPlan(batch: try ImageBatch(dataset: small), options: { var t = o; t.title = "x"; return t }())
+        // Each panel gains a title band; panels are 4 px apart.
+        #expect(single.height == 5 && pair.height == titled.geometry.height)
+        #expect(pair.width == 2 * titled.geometry.width + 4)
+        do {
+            _ = try GridRenderer.render([("one.ddt", small), ("two.ddt", small)], options: o, classList: "z")
+            Issue.record("an unknown class was accepted")
+        } catch let error as RenderError {
+            #expect(error.message.hasPrefix("one.ddt: unknown class \"z\""))
+        }
+    }
 }
