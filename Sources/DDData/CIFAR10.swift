@@ -37,7 +37,7 @@ public enum CIFAR10Binary {
                 digests[base] = SHA256.hex(content)
                 classNames = String(decoding: content, as: UTF8.self)
                     .split(whereSeparator: \.isNewline)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                    .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
                     .filter { !$0.isEmpty }
             }
         }
@@ -69,19 +69,4 @@ public enum CIFAR10Binary {
         }
         return Contents(pixels: pixels, labels: labels, classNames: classNames, memberDigests: digests)
     }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: CharacterSetLite) -> String {
-        var text = self[...]
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
-    }
-}
-
-/// Whitespace test without Foundation.
-struct CharacterSetLite {
-    static let whitespaces = CharacterSetLite()
-    func contains(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\r" }
 }
