@@ -87,3 +87,42 @@ enum Zlib {
         }
     }
 }
+
+extension Zlib {
+    /// Raw DEFLATE (no zlib header or trailer), as zip members need. Feeds zlib in slices because its
+    /// length fields are 32-bit.
+    static func rawDeflate(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, Int32(level), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
+                            zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw FormatError.io("zlib deflateInit2 failed", errno: 0)
+        }
+        defer { deflateEnd(&stream) }
+        var result: [UInt8] = []
+        result.reserveCapacity(source.count / 2 + 64)
+        var output = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = 0
+        var empty: UInt8 = 0
+        while true {
+            let slice = min(source.count - offset, 1 << 24)
+            let last = offset + slice == source.count
+            let base = source.baseAddress.map { $0 + offset } ?? withUnsafeMutablePointer(to: &empty) { UnsafeRawPointer($0) }
+            stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(slice)
+            var status: Int32 = Z_OK
+            repeat {
+                status = output.withUnsafeMutableBytes { out -> Int32 in
+                    stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.avail_out = uInt(out.count)
+                    return CZlib.deflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
+                }
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    throw FormatError.io("zlib deflate failed with status \(status)", errno: 0)
+                }
+                result += output[0..<(output.count - Int(stream.avail_out))]
+            } while stream.avail_out == 0 || (last && status != Z_STREAM_END)
+            offset += slice
+            if last { return result }
+        }
+    }
+}
