@@ -30,11 +30,11 @@ public enum CIFAR10Binary {
             let base = entry.name.split(separator: "/").last.map(String.init) ?? entry.name
             if wanted.contains(base) {
                 let content = try tar.readContents(maxSize: maxBatchBytes)
-                digests[base] = SHA256.hex(content)
+                digests[base] = SHA256.hexDigest(of: content)
                 batches[base] = content
             } else if base == metaMember {
                 let content = try tar.readContents(maxSize: 1 << 16)
-                digests[base] = SHA256.hex(content)
+                digests[base] = SHA256.hexDigest(of: content)
                 classNames = String(decoding: content, as: UTF8.self)
                     .split(whereSeparator: \.isNewline)
                     .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }

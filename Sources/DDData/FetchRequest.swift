@@ -67,7 +67,7 @@ public struct FetchRequest: Sendable {
             }
         }
         guard !selection.isEmpty else { return dataset }   // the loader already computed the digest
-        dataset.provenance["selection"] = selection.joined(separator: " ")
+        dataset.setProvenance("selection", .string(selection.joined(separator: " ")))
         return dataset.withContentDigest()
     }
 }

@@ -1,5 +1,11 @@
 import Foundation
 @testable import DDData
+import DDFormat
+
+/// The SHA-256 provenance records for a source file (`sources[].file == file`).
+func sourceDigest(_ dataset: Dataset, _ file: String) -> String? {
+    dataset.provenance["sources"]?.arrayValue?.first { $0["file"]?.stringValue == file }?["sha256"]?.stringValue
+}
 
 /// A fresh directory under the system temp dir, removed by the caller with `cleanUp`.
 func makeTempDirectory(_ tag: String = #function) throws -> String {
