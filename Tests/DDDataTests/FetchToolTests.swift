@@ -53,6 +53,22 @@ import DDFormat
         #expect(dataset.split == "test")
         let listing = String(decoding: try run("python3", [repoPath("python/ddt.py"), path]), as: UTF8.self)
         #expect(listing == "images (70, 1, 28, 28) uint8\nlabels (70,) int64\n")
+        // The stored digest, recomputed in Python from the format's definition.
+        let digestScript = """
+        import hashlib, json, struct, sys
+        sys.path.insert(0, sys.argv[2])
+        import ddt
+        arrays, meta = ddt.load(sys.argv[1])
+        h = hashlib.sha256()
+        for name in sorted(arrays):
+            v = arrays[name]; raw = v.tobytes()
+            descr = "|u1" if v.dtype.str == "|u1" else v.dtype.str
+            h.update(name.encode() + b"\\0" + descr.encode() + b"\\0" + json.dumps(list(v.shape), separators=(",", ":")).encode()
+                     + b"\\0" + struct.pack("<Q", len(raw)) + raw)
+        print("sha256:" + h.hexdigest() == meta["stream"]["digest"], meta["stream"]["dataset"], meta["stream"]["split"])
+        """
+        let digestCheck = String(decoding: try run("python3", ["-c", digestScript, path, repoPath("python")]), as: UTF8.self)
+        #expect(digestCheck == "True mnist test\n")
         // Stdout carries the same content (only provenance.command differs, it records the arguments).
         let piped = try fetch(["mnist", "--split", "test", "--from", mirror, "--per-class", "7", "--seed", "1", "--offline"])
         #expect(piped.status == 0)
