@@ -44,8 +44,5 @@ struct FormatBenchmark {
         let t = try seconds { images = try StreamReader(bytes: level1Stream).next()?.uint8s() ?? [] }
         #expect(images == pixels)
         print(String(format: "BENCH read level 1 (1 core): %.3f s, %.0f MB/s of output", t, mb / t))
-        var digest = ""
-        let td = try seconds { digest = try ContentDigest.compute([try Record(name: "images", shape: [60000, 1, 28, 28], values: pixels)]) }
-        print(String(format: "BENCH content digest: %.3f s, %.0f MB/s (%@)", td, mb / td, digest))
     }
 }
