@@ -1,5 +1,3 @@
-import DDFormat
-
 /// Channels × height × width of every image in a dataset.
 public struct ImageGeometry: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var channels: Int
@@ -32,10 +30,8 @@ public enum ImageData: Equatable, Sendable {
 
 /// The in-memory dataset every dd tool works on: images, labels and what is needed to interpret them.
 public struct Dataset: Equatable, Sendable {
-    /// Registry name, e.g. "mnist".
+    /// Short registry-style name, e.g. "mnist" or "mnist/train".
     public var name: String
-    /// "train" or "test" for real data; nil when not applicable (a synthetic set).
-    public var split: String?
     public var images: ImageData
     public var geometry: ImageGeometry
     /// Class index per image, in 0..<classNames.count.
@@ -50,17 +46,15 @@ public struct Dataset: Equatable, Sendable {
     public var biasLabels: [Int32]?
     /// Optional soft labels, count × classCount floats, row-major.
     public var softLabels: [Float]?
-    /// Where the data came from, a JSON object (docs/format.md conventions: `tool`, `version`, `command`,
-    /// `sources` [{`file`, `sha256`}], plus `verified` and `selection` from dd-fetch).
-    public var provenance: JSONValue
+    /// Where the data came from: source files, their digests, the tool, the selection applied.
+    public var provenance: [String: String]
     /// `sha256:<hex>` of the tensor content (see `computeContentDigest`); nil until computed.
     public var contentDigest: String?
 
-    public init(name: String, split: String? = nil, images: ImageData, geometry: ImageGeometry, labels: [Int32], classNames: [String],
+    public init(name: String, images: ImageData, geometry: ImageGeometry, labels: [Int32], classNames: [String],
                 mean: [Float], std: [Float], groups: [Int32]? = nil, biasLabels: [Int32]? = nil,
-                softLabels: [Float]? = nil, provenance: JSONValue = [:], contentDigest: String? = nil) {
+                softLabels: [Float]? = nil, provenance: [String: String] = [:], contentDigest: String? = nil) {
         self.name = name
-        self.split = split
         self.images = images
         self.geometry = geometry
         self.labels = labels
@@ -116,19 +110,34 @@ public struct Dataset: Equatable, Sendable {
         }
     }
 
-    /// The content digest of docs/format.md (DDFormat's `ContentDigest`) over the records this dataset is
-    /// written as, computed straight from the arrays with the fast hasher (no record copies): SHA-256 over
-    /// the tensor records sorted by name, each contributing `name ‖ 0 ‖ dtype ‖ 0 ‖ shape JSON ‖ 0 ‖
-    /// u64 LE byte count ‖ bytes`. Metadata, compression and record order do not change it.
+    /// SHA-256 over the tensors (not the metadata), so equal content gives an equal digest whatever the
+    /// compression, file names or provenance. Layout hashed, in order:
+    /// `dd-dataset-v1\n`, then per tensor a line `NAME DTYPE DIM...\n` followed by its little-endian bytes:
+    /// `images u8|f32 N C H W`, `labels i32 N`, then if present `groups i32 N`, `bias i32 N`,
+    /// `soft f32 N K`.
     public func computeContentDigest() -> String {
         var hasher = SHA256()
-        for tensor in streamTensors().sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
-            var framing = Array(tensor.name.utf8) + [0] + Array(tensor.dtype.rawValue.utf8) + [0]
-            framing += JSONValue.array(tensor.shape.map { .number(Double($0)) }).serializedBytes() + [0]
-            let count = UInt64(tensor.values.byteCount)
-            for shift in stride(from: 0, to: 64, by: 8) { framing.append(UInt8(truncatingIfNeeded: count >> UInt64(shift))) }
-            hasher.update(framing)
-            tensor.values.withBytes { hasher.update($0) }
+        func line(_ text: String) { hasher.update(Array(text.utf8)) }
+        let g = geometry
+        line("dd-dataset-v1\n")
+        switch images {
+        case .u8(let values):
+            line("images u8 \(count) \(g.channels) \(g.height) \(g.width)\n")
+            hasher.update(values)
+        case .normalized(let values):
+            line("images f32 \(count) \(g.channels) \(g.height) \(g.width)\n")
+            values.withUnsafeBytes { hasher.update($0) }   // little-endian hosts only (x86-64, arm64)
+        }
+        func ints(_ tag: String, _ values: [Int32]) {
+            line("\(tag) i32 \(values.count)\n")
+            values.withUnsafeBytes { hasher.update($0) }
+        }
+        ints("labels", labels)
+        if let groups { ints("groups", groups) }
+        if let biasLabels { ints("bias", biasLabels) }
+        if let softLabels {
+            line("soft f32 \(count) \(classCount)\n")
+            softLabels.withUnsafeBytes { hasher.update($0) }
         }
         return "sha256:" + hasher.finalizeHex()
     }

@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import DDFormat
 
 /// Fetches a registered dataset split from the first place that has it, verifies it and decodes it.
 public enum DatasetLoader {
@@ -12,16 +11,16 @@ public enum DatasetLoader {
     public static func load(_ name: String, split: Split, options: FetchOptions) throws -> Dataset {
         let spec = try DatasetRegistry.spec(named: name)
         let locator = SourceLocator(options)
-        var sources: [JSONValue] = []
+        var provenance: [String: String] = ["dataset": spec.name, "split": split.rawValue]
         var dataset: Dataset
         switch spec.layout {
         case .idx(let imageFiles, let labelFiles):
             guard let imageFile = imageFiles[split], let labelFile = labelFiles[split] else {
                 throw DataError.usage("\(spec.name) has no \(split.rawValue) split")
             }
-            let imagesBytes = try readVerified(imageFile, of: spec, locator: locator, sources: &sources)
+            let imagesBytes = try readVerified(imageFile, of: spec, locator: locator, provenance: &provenance)
             let images = try IDX.parseImages(imagesBytes.bytes, file: imagesBytes.path)
-            let labelsBytes = try readVerified(labelFile, of: spec, locator: locator, sources: &sources)
+            let labelsBytes = try readVerified(labelFile, of: spec, locator: locator, provenance: &provenance)
             let labels = try IDX.parseLabels(labelsBytes.bytes, file: labelsBytes.path)
             guard labels.count == images.count else {
                 throw DataError.badData("\(labelsBytes.path): \(labels.count) labels for the \(images.count) images of \(imagesBytes.path)")
@@ -30,14 +29,13 @@ public enum DatasetLoader {
                 throw DataError.badData("\(imagesBytes.path): images are \(images.rows)×\(images.cols), \(spec.name) expects "
                                         + "\(spec.geometry.height)×\(spec.geometry.width)")
             }
-            dataset = Dataset(name: spec.name, split: split.rawValue, images: .u8(images.pixels), geometry: spec.geometry, labels: labels,
+            dataset = Dataset(name: spec.name, images: .u8(images.pixels), geometry: spec.geometry, labels: labels,
                               classNames: spec.classNames, mean: spec.mean ?? [], std: spec.std ?? [])
         case .cifar10Binary(let archiveFile):
             let located = try locator.locate(archiveFile, of: spec)
             let contents = try CIFAR10Binary.read(path: located.path, split: split)
-            for (member, digest) in contents.memberDigests.sorted(by: { $0.key < $1.key }) {
-                sources.append(["file": .string(archiveFile.name + ":" + member), "path": .string(located.path), "sha256": .string(digest)])
-            }
+            provenance["source.archive"] = located.path
+            for (member, digest) in contents.memberDigests { provenance["sha256.\(member)"] = digest }
             if options.verify {
                 // No trustworthy published digest exists for the members (see the registry), so
                 // verification cannot succeed; say how to proceed and what was read.
@@ -48,17 +46,17 @@ public enum DatasetLoader {
             if let names = contents.classNames, names.count != spec.classNames.count {
                 throw DataError.badData("\(located.path): batches.meta.txt lists \(names.count) classes, expected \(spec.classNames.count)")
             }
-            dataset = Dataset(name: spec.name, split: split.rawValue, images: .u8(contents.pixels), geometry: spec.geometry, labels: contents.labels,
+            dataset = Dataset(name: spec.name, images: .u8(contents.pixels), geometry: spec.geometry, labels: contents.labels,
                               classNames: contents.classNames ?? spec.classNames, mean: spec.mean ?? [], std: spec.std ?? [])
         }
-        var provenance: [String: JSONValue] = ["sources": .array(sources), "verified": .bool(options.verify)]
         if spec.mean == nil || spec.std == nil {
             let (mean, std) = channelStatistics(dataset)
             dataset.mean = mean
             dataset.std = std
             provenance["normalization"] = "computed from this split (no published constant)"
         }
-        dataset.provenance = .object(provenance)
+        provenance["verified"] = options.verify ? "sha256" : "no"
+        dataset.provenance = provenance
         try dataset.validate()
         return dataset.withContentDigest()
     }
@@ -70,12 +68,13 @@ public enum DatasetLoader {
 
     /// Locates, decompresses (bounded) and checks one file against the registry digest.
     static func readVerified(_ file: SourceFile, of spec: DatasetSpec, locator: SourceLocator,
-                             sources: inout [JSONValue]) throws -> VerifiedBytes {
+                             provenance: inout [String: String]) throws -> VerifiedBytes {
         let located = try locator.locate(file, of: spec)
         let bytes = try Gzip.readFile(located.path, maxOutput: file.maxBytes)
         let digest = SHA256.hexDigest(of: bytes)
         let key = file.decompressedName
-        sources.append(["file": .string(key), "path": .string(located.path), "sha256": .string(digest)])
+        provenance["source.\(key)"] = located.path
+        provenance["sha256.\(key)"] = digest
         if locator.options.verify {
             guard let expected = file.sha256 else {
                 throw DataError.usage("\(located.path): no built-in SHA-256 for \(spec.name) \(key) (content is \(digest)); "

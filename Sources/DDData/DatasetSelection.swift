@@ -1,5 +1,3 @@
-import DDFormat
-
 /// SplitMix64: a tiny, fully specified generator, so seeded selections are identical on every platform
 /// and Swift version (the standard library's shuffle algorithm is not specified).
 public struct SplitMix64: Sendable {
@@ -37,13 +35,6 @@ public struct SplitMix64: Sendable {
 }
 
 extension Dataset {
-    /// Sets one key of the provenance object (replacing a non-object provenance).
-    public mutating func setProvenance(_ key: String, _ value: JSONValue) {
-        var object = provenance.objectValue ?? [:]
-        object[key] = value
-        provenance = .object(object)
-    }
-
     /// Image indices of each class, ascending.
     public func indicesByClass() -> [[Int]] {
         var result = [[Int]](repeating: [], count: classCount)
@@ -95,7 +86,7 @@ extension Dataset {
             for row in 0..<result.count { for cls in classes { narrowed.append(soft[row * classCount + cls]) } }
             result.softLabels = narrowed
         }
-        result.setProvenance("classes", .array(classes.map { .number(Double($0)) }))
+        result.provenance["classes"] = classes.map(String.init).joined(separator: ",")
         return result
     }
 

@@ -67,7 +67,7 @@ public struct FetchRequest: Sendable {
             }
         }
         guard !selection.isEmpty else { return dataset }   // the loader already computed the digest
-        dataset.setProvenance("selection", .string(selection.joined(separator: " ")))
+        dataset.provenance["selection"] = selection.joined(separator: " ")
         return dataset.withContentDigest()
     }
 }

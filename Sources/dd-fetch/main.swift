@@ -86,8 +86,8 @@ struct Fetch: ParsableCommand {
             request.options.allowDownload = !offline
             if let classes { request.classes = try FetchRequest.parseClassList(classes) }
             var dataset = try request.run()
-            dataset.setProvenance("tool", "dd-fetch")
-            dataset.setProvenance("command", .string(CommandLine.arguments.joined(separator: " ")))
+            dataset.provenance["tool"] = "dd-fetch"
+            dataset.provenance["command"] = CommandLine.arguments.joined(separator: " ")
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             try dataset.write(to: OutputSink(out), options: WriterOptions(level: level, threads: threads))
             try out.commit()

@@ -1,10 +1,9 @@
 import Foundation
 @testable import DDData
-import DDFormat
 
-/// The SHA-256 provenance records for a source file (`sources[].file == file`).
+/// The SHA-256 provenance records for a source file (key `sha256.<file>`).
 func sourceDigest(_ dataset: Dataset, _ file: String) -> String? {
-    dataset.provenance["sources"]?.arrayValue?.first { $0["file"]?.stringValue == file }?["sha256"]?.stringValue
+    dataset.provenance["sha256.\(file)"]
 }
 
 /// A fresh directory under the system temp dir, removed by the caller with `cleanUp`.
