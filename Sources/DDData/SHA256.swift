@@ -1,9 +1,9 @@
 /// SHA-256 (FIPS 180-4) in pure Swift, streaming: feed bytes in any chunking, then `finalize()`.
 ///
-/// Same API as DDFormat's SHA256, about 1.8× faster (354 vs 198 MB/s on the project machine): meant to
-/// replace it there. Written for throughput on whole dataset files: full blocks are compressed straight from the caller's
-/// buffer (no copy), the message schedule lives in one stack allocation per `update`, and only a partial
-/// trailing block is buffered.
+/// The project's one SHA-256 (dataset verification, content digests). Written for throughput on whole
+/// dataset files (≈ 350 MB/s on one core, docs/performance.md): full blocks are compressed straight from
+/// the caller's buffer (no copy), the message schedule lives in one stack allocation per `update`, and
+/// only a partial trailing block is buffered.
 public struct SHA256: Sendable {
     private var h0: UInt32 = 0x6a09e667, h1: UInt32 = 0xbb67ae85, h2: UInt32 = 0x3c6ef372
     private var h3: UInt32 = 0xa54ff53a, h4: UInt32 = 0x510e527f, h5: UInt32 = 0x9b05688c
