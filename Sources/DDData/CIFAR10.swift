@@ -30,14 +30,14 @@ public enum CIFAR10Binary {
             let base = entry.name.split(separator: "/").last.map(String.init) ?? entry.name
             if wanted.contains(base) {
                 let content = try tar.readContents(maxSize: maxBatchBytes)
-                digests[base] = SHA256.hex(content)
+                digests[base] = SHA256.hexDigest(of: content)
                 batches[base] = content
             } else if base == metaMember {
                 let content = try tar.readContents(maxSize: 1 << 16)
-                digests[base] = SHA256.hex(content)
+                digests[base] = SHA256.hexDigest(of: content)
                 classNames = String(decoding: content, as: UTF8.self)
                     .split(whereSeparator: \.isNewline)
-                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                    .map { String($0.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()) }
                     .filter { !$0.isEmpty }
             }
         }
@@ -69,19 +69,4 @@ public enum CIFAR10Binary {
         }
         return Contents(pixels: pixels, labels: labels, classNames: classNames, memberDigests: digests)
     }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: CharacterSetLite) -> String {
-        var text = self[...]
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return String(text)
-    }
-}
-
-/// Whitespace test without Foundation.
-struct CharacterSetLite {
-    static let whitespaces = CharacterSetLite()
-    func contains(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\r" }
 }

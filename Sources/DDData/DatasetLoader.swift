@@ -71,7 +71,7 @@ public enum DatasetLoader {
                              provenance: inout [String: String]) throws -> VerifiedBytes {
         let located = try locator.locate(file, of: spec)
         let bytes = try Gzip.readFile(located.path, maxOutput: file.maxBytes)
-        let digest = SHA256.hex(bytes)
+        let digest = SHA256.hexDigest(of: bytes)
         let key = file.decompressedName
         provenance["source.\(key)"] = located.path
         provenance["sha256.\(key)"] = digest

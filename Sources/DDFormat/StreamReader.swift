@@ -92,7 +92,8 @@ public final class StreamReader {
                     endMetadata.append(json["meta"] ?? [:])
                     state = .expectBegin
                 default:
-                    throw FormatError.badHeader("begin record inside a stream (after \(recordsInSegment) records)")
+                    // A begin record before this stream's end: the stream was cut short and another appended.
+                    throw FormatError.missingEnd(recordsRead: recordsTotal)
                 }
             }
         }

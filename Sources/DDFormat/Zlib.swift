@@ -40,12 +40,11 @@ enum Zlib {
         let capacity = bound(source.count)
         var out = [UInt8](repeating: 0, count: capacity)
         var produced = uLongf(capacity)
-        let status = out.withUnsafeMutableBytes { dst -> Int32 in
-            let src = source.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            // compress2 accepts a nil source only for zero bytes; give it a valid pointer regardless.
-            var empty: Bytef = 0
-            return compress2(dst.baseAddress!.assumingMemoryBound(to: Bytef.self), &produced,
-                             src ?? withUnsafePointer(to: &empty) { $0 }, uLong(source.count), Int32(level))
+        let status = withNonNilBase(source) { source in
+            out.withUnsafeMutableBytes { dst -> Int32 in
+                compress2(dst.baseAddress!.assumingMemoryBound(to: Bytef.self), &produced,
+                          source.baseAddress!.assumingMemoryBound(to: Bytef.self), uLong(source.count), Int32(level))
+            }
         }
         guard status == Z_OK else { throw FormatError.invalidRecord("zlib compress2 failed with status \(status)") }
         out.removeSubrange(Int(produced)...)
@@ -61,14 +60,16 @@ enum Zlib {
             throw FormatError.io("zlib inflateInit failed", errno: 0)
         }
         defer { inflateEnd(&stream) }
-        var scratch: UInt8 = 0
         // A zero-length destination still needs a valid pointer so zlib can report overflow.
-        let outBase = destination.baseAddress ?? withUnsafeMutablePointer(to: &scratch) { UnsafeMutableRawPointer($0) }
-        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(source.count)
-        stream.next_out = outBase.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = uInt(destination.count)
-        let status = CZlib.inflate(&stream, Z_FINISH)
+        var scratch: [UInt8] = [0]
+        let status = scratch.withUnsafeMutableBytes { scratch -> Int32 in
+            let outBase = destination.baseAddress ?? scratch.baseAddress!
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(source.count)
+            stream.next_out = outBase.assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = uInt(destination.count)
+            return CZlib.inflate(&stream, Z_FINISH)
+        }
         switch status {
         case Z_STREAM_END:
             guard stream.avail_out == 0 else {
@@ -101,28 +102,37 @@ extension Zlib {
         var result: [UInt8] = []
         result.reserveCapacity(source.count / 2 + 64)
         var output = [UInt8](repeating: 0, count: 1 << 20)
-        var offset = 0
-        var empty: UInt8 = 0
-        while true {
-            let slice = min(source.count - offset, 1 << 24)
-            let last = offset + slice == source.count
-            let base = source.baseAddress.map { $0 + offset } ?? withUnsafeMutablePointer(to: &empty) { UnsafeRawPointer($0) }
-            stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(slice)
-            var status: Int32 = Z_OK
-            repeat {
-                status = output.withUnsafeMutableBytes { out -> Int32 in
-                    stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.avail_out = uInt(out.count)
-                    return CZlib.deflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
-                }
-                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                    throw FormatError.io("zlib deflate failed with status \(status)", errno: 0)
-                }
-                result += output[0..<(output.count - Int(stream.avail_out))]
-            } while stream.avail_out == 0 || (last && status != Z_STREAM_END)
-            offset += slice
-            if last { return result }
+        return try withNonNilBase(source) { source in
+            var offset = 0
+            while true {
+                let slice = min(source.count - offset, 1 << 24)
+                let last = offset + slice == source.count
+                let base = source.baseAddress! + offset
+                stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+                stream.avail_in = uInt(slice)
+                var status: Int32 = Z_OK
+                repeat {
+                    status = output.withUnsafeMutableBytes { out -> Int32 in
+                        stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                        stream.avail_out = uInt(out.count)
+                        return CZlib.deflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
+                    }
+                    guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                        throw FormatError.io("zlib deflate failed with status \(status)", errno: 0)
+                    }
+                    result += output[0..<(output.count - Int(stream.avail_out))]
+                } while stream.avail_out == 0 || (last && status != Z_STREAM_END)
+                offset += slice
+                if last { return result }
+            }
         }
+    }
+
+    /// Runs `body` with `buffer`, or with an empty buffer that has a real base address when `buffer` has none:
+    /// zlib rejects null pointers even for zero lengths.
+    static func withNonNilBase<R>(_ buffer: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if buffer.baseAddress != nil { return try body(buffer) }
+        let one: [UInt8] = [0]
+        return try one.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<0])) }
     }
 }

@@ -24,17 +24,15 @@ struct Fetch: ParsableCommand {
         abstract: "Fetch a real dataset, verify it and write it as a dd tensor stream.",
         discussion: """
         Datasets: \(DatasetRegistry.all.map { ([$0.name] + $0.aliases).joined(separator: "/") }.joined(separator: ", ")).
-        Original files are looked for in --from DIR (or $DD_DATA), laid out as DIR/NAME/<original file
-        names> (gzip or decompressed), then /usr/share/datasets/fashion-mnist (Debian's
-        dataset-fashion-mnist), then $XDG_CACHE_HOME/dd/NAME, then downloaded with curl into that cache.
-        The SHA-256 of the decompressed content must match the built-in table unless --no-verify.
-        The stream holds u8 N×C×H×W images, i32 labels, class names, normalisation constants, provenance
-        and a content digest.
+
+        Original files are looked for in --from DIR (or $DD_DATA) laid out as DIR/NAME/<original file names> (gzip or decompressed), then /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist), then $XDG_CACHE_HOME/dd/NAME, then downloaded with curl into that cache (not with --offline). The SHA-256 of the decompressed content must match the built-in table unless --no-verify (kmnist and cifar10 have no trusted digests and need it).
+
+        The stream holds u8 N×C×H×W images, i32 labels, class names, the normalisation constants, provenance and a content digest (docs/datasets.md).
 
         Examples:
           dd-fetch mnist -o mnist.ddt
-          dd-fetch fashion-mnist --split test | dd-render --per-class 10 -o grid.png
-          dd-fetch mnist --from ../shared/datasets --classes 0,1 --per-class 100 --seed 3 -o mnist01.ddt
+          dd-fetch fashion-mnist --split test | dd-render -o grid.png
+          dd-fetch mnist --classes 0,1 --per-class 100 --seed 3 -o m01.ddt
           dd-fetch cifar10 --from /data/mirror --no-verify -o cifar10.ddt
         """)
 
@@ -87,6 +85,7 @@ struct Fetch: ParsableCommand {
             if let classes { request.classes = try FetchRequest.parseClassList(classes) }
             var dataset = try request.run()
             dataset.provenance["tool"] = "dd-fetch"
+            dataset.provenance["command"] = CommandLine.arguments.joined(separator: " ")
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             try dataset.write(to: OutputSink(out), options: WriterOptions(level: level, threads: threads))
             try out.commit()

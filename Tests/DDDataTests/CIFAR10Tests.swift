@@ -54,7 +54,7 @@ import Testing
         let test = try DatasetLoader.load("cifar10", split: .test, options: offlineOptions(mirror: mirror, verify: false))
         #expect(test.count == 4)
         #expect(test.labels == (0..<4).map { expectedRecord(batch: 5, record: $0).label })
-        #expect(test.provenance["sha256.test_batch.bin"]?.count == 64)
+        #expect(sourceDigest(test, "test_batch.bin")?.count == 64)
     }
 
     @Test func verificationNeedsNoVerifyAndMissingMembersAreErrors() throws {

@@ -127,6 +127,10 @@ func originalIndices(_ dataset: Dataset) -> [Int] {
         try d.write(to: sink)
         let back = try Dataset.read(from: StreamReader(bytes: sink.bytes), verifyDigest: true)
         #expect(back == d.withContentDigest())
+        // Record names and dtypes as docs/format.md §6.1 lists them.
+        let records = try StreamReader(bytes: sink.bytes).readAll()
+        #expect(records.map(\.name) == ["images", "labels", "groups", "bias_labels", "soft_labels"])
+        #expect(records.map(\.dtype) == [.u8, .i32, .i32, .i32, .f32])
         // Normalised float images survive too.
         var f = d
         f.images = .normalized(d.normalizedImages())
@@ -149,7 +153,7 @@ func originalIndices(_ dataset: Dataset) -> [Int] {
         d.contentDigest = "sha256:" + String(repeating: "0", count: 64)
         let sink2 = MemorySink()
         try d.write(to: sink2)
-        #expect(expectDataError(.badData, containing: ["content digest mismatch"]) {
+        #expect(expectDataError(.badData, containing: ["digest mismatch"]) {
             _ = try Dataset.read(from: StreamReader(bytes: sink2.bytes), verifyDigest: true)
         } == nil)
     }
@@ -162,9 +166,11 @@ func originalIndices(_ dataset: Dataset) -> [Int] {
         #expect(d.count == 40 && d.classNames == ["7", "1"])
         #expect(d.labels == [Int32](repeating: 0, count: 20) + [Int32](repeating: 1, count: 20))
         #expect(d.provenance["selection"] == "classes=7,1 per_class=20 seed=5")
+        #expect(d.provenance["classes"] == "7,1")
         #expect(d.contentDigest == d.computeContentDigest())
         request.firstPerClass = true
         request.classes = nil
+        request.options.verify = false   // verified above; saves a debug-build hash
         #expect(try request.run().count == 200)
         #expect(expectDataError(.usage, containing: ["unknown class 'cat'", "0, 1, 2"]) {
             _ = try FetchRequest.classIndices(["cat"], classNames: (0...9).map(String.init))

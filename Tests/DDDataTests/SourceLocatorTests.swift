@@ -73,7 +73,7 @@ import Testing
         let modified = root + "/mnist/t10k-images-idx3-ubyte"
         try writeFile(modified, images)
         try FileManager.default.copyItem(atPath: mirror + "/mnist/t10k-labels-idx1-ubyte.gz", toPath: root + "/mnist/t10k-labels-idx1-ubyte.gz")
-        let got = SHA256.hex(images)
+        let got = SHA256.hexDigest(of: images)
         let error = expectDataError(.badData, containing: [modified, "SHA-256 mismatch",
                                                            "expected 0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
                                                            "got \(got)"]) {
@@ -82,7 +82,7 @@ import Testing
         #expect(error == nil, "\(String(describing: error))")
         // --no-verify accepts it and records the actual digest.
         let dataset = try DatasetLoader.load("mnist", split: .test, options: offlineOptions(mirror: root, verify: false))
-        #expect(dataset.provenance["sha256.t10k-images-idx3-ubyte"] == got)
+        #expect(sourceDigest(dataset, "t10k-images-idx3-ubyte") == got)
     }
 
     @Test func environmentDefaults() {

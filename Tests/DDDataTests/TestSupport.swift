@@ -1,6 +1,11 @@
 import Foundation
 @testable import DDData
 
+/// The SHA-256 provenance records for a source file (key `sha256.<file>`).
+func sourceDigest(_ dataset: Dataset, _ file: String) -> String? {
+    dataset.provenance["sha256.\(file)"]
+}
+
 /// A fresh directory under the system temp dir, removed by the caller with `cleanUp`.
 func makeTempDirectory(_ tag: String = #function) throws -> String {
     let safe = tag.filter { $0.isLetter || $0.isNumber }

@@ -75,6 +75,9 @@ import Testing
         #expect(readError(a + Array(b[0..<10])) == .truncated(part: .prefix, expected: 40, got: 10))
         let bWithoutEnd = try writeStream(kind: .trajectory, finish: false) { w in try w.write(name: "e", shape: [], values: [Float(1)]) }
         #expect(readError(a + bWithoutEnd) == .missingEnd(recordsRead: 3))
+        // The first stream lost its end record and another was appended: still a missing end, not a valid pair.
+        let aWithoutEnd = try writeStream(finish: false) { w in try w.write(name: "images", shape: [1], values: [UInt8(1)]) }
+        #expect(readError(aWithoutEnd + b) == .missingEnd(recordsRead: 1))
     }
 
     @Test func emptyStreamHasOnlyBeginAndEnd() throws {

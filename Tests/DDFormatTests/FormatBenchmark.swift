@@ -1,0 +1,66 @@
+// Speed figures for docs/performance.md. Skipped unless DD_BENCH=1 (run it in release, see that file).
+import Foundation
+import Testing
+@testable import DDFormat
+
+@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["DD_BENCH"] == "1"))
+struct FormatBenchmark {
+    func mnistTrainImages() throws -> [UInt8] {
+        let root = ProcessInfo.processInfo.environment["DD_DATA"] ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", root + "/mnist/train-images-idx3-ubyte.gz"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(data.dropFirst(16))
+    }
+
+    func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    @Test func mnistWriteAndReadSpeed() throws {
+        let pixels = try mnistTrainImages()
+        #expect(pixels.count == 60000 * 784)
+        let mb = Double(pixels.count) / 1e6
+        var level1Stream: [UInt8] = []
+        for (level, threads) in [(1, 1), (1, 2), (6, 1), (6, 2)] {
+            var bytes: [UInt8] = []
+            let t = try seconds {
+                bytes = try writeStream(options: WriterOptions(level: level, threads: threads)) { w in
+                    try w.write(name: "images", shape: [60000, 1, 28, 28], values: pixels)
+                }
+            }
+            if level == 1 && threads == 1 { level1Stream = bytes }
+            print(String(format: "BENCH write level %d threads %d: %.3f s, %.0f MB/s, %.2f MB on the wire (%.1f%%)",
+                         level, threads, t, mb / t, Double(bytes.count) / 1e6, 100 * Double(bytes.count) / Double(pixels.count)))
+        }
+        // Best of three: the machine is shared, and the minimum is the least disturbed run.
+        var best = Double.infinity
+        for _ in 0..<3 {
+            var images: [UInt8] = []
+            let t = try seconds {
+                let reader = StreamReader(bytes: level1Stream)
+                _ = try reader.nextInfo()
+                images = try reader.readPayload(as: UInt8.self)
+                _ = try reader.nextInfo()
+            }
+            #expect(images == pixels)
+            best = min(best, t)
+        }
+        print(String(format: "BENCH read level 1 (1 core, best of 3): %.3f s, %.0f MB/s of output", best, mb / best))
+        let url = temporaryFile("mnist.ddt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(level1Stream).write(to: url)
+        let script = "import sys, time; sys.path.insert(0, 'python'); import ddt; t = time.perf_counter(); a, m = ddt.load(sys.argv[1]); "
+            + "print('BENCH python ddt.load: %.3f s, %.0f MB/s of output' % (time.perf_counter() - t, a['images'].nbytes / 1e6 / (time.perf_counter() - t)))"
+        let (status, out, _) = try runPython(["-c", script, url.path])
+        #expect(status == 0)
+        print(out, terminator: "")
+    }
+}
