@@ -26,10 +26,13 @@ public final class StreamReader {
     private var recordsTotal = 0
     private var recordsSeen = 0  // of every kind, for messages
 
-    /// Runs `body`; any error poisons the reader so later calls rethrow it instead of reading garbage.
+    /// Runs `body`; an error other than API misuse (which reads nothing) poisons the reader, so later calls
+    /// rethrow it instead of reading from a meaningless position.
     private func guarded<T>(_ body: () throws -> T) throws -> T {
         if case .failed(let error) = state { throw error }
-        do { return try body() } catch {
+        do { return try body() } catch FormatError.misuse(let message) {
+            throw FormatError.misuse(message)
+        } catch {
             state = .failed(error)
             throw error
         }

@@ -112,3 +112,17 @@ import Testing
         #expect(error.map { if case .io(_, let code) = $0 { code == EBADF } else { false } } == true)
     }
 }
+
+@Suite struct ReaderMisuseTests {
+    @Test func misuseDoesNotPoisonTheReader() throws {
+        let bytes = try writeStream { w in try w.write(name: "v", shape: [2], values: [Float(1), 2]) }
+        let reader = StreamReader(bytes: bytes)
+        #expect(throws: FormatError.misuse("no payload pending")) { try reader.skipPayload() }
+        _ = try reader.nextInfo()
+        var tooSmall = [UInt8](repeating: 0, count: 3)
+        let error = #expect(throws: FormatError.self) { try tooSmall.withUnsafeMutableBytes { try reader.readPayload(into: $0) } }
+        #expect(error?.isDataError == false)
+        #expect(try reader.readPayload(as: Float.self) == [1, 2])
+        #expect(try reader.next() == nil)
+    }
+}
