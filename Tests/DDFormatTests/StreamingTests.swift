@@ -87,3 +87,42 @@ import Testing
         #expect(reader.streamHeader?.kind == .synthetic)
     }
 }
+
+@Suite struct FileHandleTests {
+    @Test func writesAndReadsThroughFileHandles() throws {
+        let url = temporaryFile("handles.ddt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let out = try FileHandle(forWritingTo: url)
+        let writer = try StreamWriter(sink: FileDescriptorSink(fileHandle: out), kind: .dataset)
+        try writer.write(name: "labels", shape: [4], values: [Int32(3), 1, 4, 1])
+        try writer.finish()
+        try out.close()
+        let input = try FileHandle(forReadingFrom: url)
+        defer { try? input.close() }
+        let records = try StreamReader(source: FileDescriptorSource(fileHandle: input)).readAll()
+        #expect(try records.map { try $0.int32s() } == [[3, 1, 4, 1]])
+    }
+
+    @Test func writeErrorsAreIOErrors() throws {
+        // An invalid descriptor makes write(2) fail: the error must be an I/O error (exit 74) carrying errno.
+        let sink = FileDescriptorSink(fileDescriptor: -1)
+        let error = #expect(throws: FormatError.self) { try StreamWriter(sink: sink, kind: .dataset) }
+        #expect(error?.isDataError == false)
+        #expect(error.map { if case .io(_, let code) = $0 { code == EBADF } else { false } } == true)
+    }
+}
+
+@Suite struct ReaderMisuseTests {
+    @Test func misuseDoesNotPoisonTheReader() throws {
+        let bytes = try writeStream { w in try w.write(name: "v", shape: [2], values: [Float(1), 2]) }
+        let reader = StreamReader(bytes: bytes)
+        #expect(throws: FormatError.misuse("no payload pending")) { try reader.skipPayload() }
+        _ = try reader.nextInfo()
+        var tooSmall = [UInt8](repeating: 0, count: 3)
+        let error = #expect(throws: FormatError.self) { try tooSmall.withUnsafeMutableBytes { try reader.readPayload(into: $0) } }
+        #expect(error?.isDataError == false)
+        #expect(try reader.readPayload(as: Float.self) == [1, 2])
+        #expect(try reader.next() == nil)
+    }
+}
