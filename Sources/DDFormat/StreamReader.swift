@@ -26,10 +26,13 @@ public final class StreamReader {
     private var recordsTotal = 0
     private var recordsSeen = 0  // of every kind, for messages
 
-    /// Runs `body`; any error poisons the reader so later calls rethrow it instead of reading garbage.
+    /// Runs `body`; an error other than API misuse (which reads nothing) poisons the reader, so later calls
+    /// rethrow it instead of reading from a meaningless position.
     private func guarded<T>(_ body: () throws -> T) throws -> T {
         if case .failed(let error) = state { throw error }
-        do { return try body() } catch {
+        do { return try body() } catch FormatError.misuse(let message) {
+            throw FormatError.misuse(message)
+        } catch {
             state = .failed(error)
             throw error
         }
@@ -111,7 +114,7 @@ public final class StreamReader {
             throw FormatError.misuse("destination holds \(destination.count) bytes, the payload \(prefix.rawLength)")
         }
         if prefix.isCompressed {
-            try inflateChunks(prefix, into: destination, crc: &crc)
+            try inflateChunks(prefix, crc: &crc, output: { UnsafeMutableRawBufferPointer(rebasing: destination[$0]) })
         } else {
             let got = try input.readFully(into: destination)
             guard got == destination.count else {
@@ -121,6 +124,36 @@ public final class StreamReader {
         }
         try readTrailer(crc)
         finishRecord()
+    }
+
+    /// Reads the pending payload piece by piece, for tensors too large to hold: `body` gets consecutive raw
+    /// pieces (one zlib chunk each, or up to 1 MiB when uncompressed) and their byte offsets. Only one piece
+    /// is in memory. The record CRC is checked after the last piece: if this throws, discard what was received.
+    public func readPayload(pieces body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        try guarded {
+            guard case .payloadPending(let prefix, var crc) = state else { throw FormatError.misuse("no payload pending") }
+            let pieceSize = Int(min(prefix.rawLength, prefix.isCompressed ? UInt64(prefix.chunkLength) : 1 << 20))
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(pieceSize, 1), alignment: 16)
+            defer { scratch.deallocate() }
+            if prefix.isCompressed {
+                try inflateChunks(prefix, crc: &crc, output: { UnsafeMutableRawBufferPointer(rebasing: scratch[0..<$0.count]) },
+                                  deliver: body)
+            } else {
+                var offset = 0
+                while offset < Int(prefix.rawLength) {
+                    let piece = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<min(pieceSize, Int(prefix.rawLength) - offset)])
+                    let got = try input.readFully(into: piece)
+                    guard got == piece.count else {
+                        throw FormatError.truncated(part: .payload, expected: prefix.payloadLength, got: UInt64(offset + got))
+                    }
+                    crc.update(UnsafeRawBufferPointer(piece))
+                    try body(UnsafeRawBufferPointer(piece), offset)
+                    offset += got
+                }
+            }
+            try readTrailer(crc)
+            finishRecord()
+        }
     }
 
     /// Reads the pending payload as typed values (one allocation, filled in place).
@@ -274,7 +307,11 @@ public final class StreamReader {
         return RecordInfo(name: name, dtype: dtype, shape: shape, metadata: meta, byteCount: needed)
     }
 
-    private func inflateChunks(_ prefix: RecordPrefix, into destination: UnsafeMutableRawBufferPointer, crc: inout CRC32) throws {
+    /// Inflates every chunk into `output(range)` (the chunk's raw byte range), then hands it to `deliver`.
+    private func inflateChunks(_ prefix: RecordPrefix, crc: inout CRC32,
+                               output: (Range<Int>) -> UnsafeMutableRawBufferPointer,
+                               deliver: (UnsafeRawBufferPointer, Int) throws -> Void = { _, _ in }) throws {
+        let rawLength = Int(prefix.rawLength)
         var remaining = prefix.payloadLength
         var chunk: [UInt8] = []
         let chunkLength = Int(prefix.chunkLength)
@@ -295,7 +332,8 @@ public final class StreamReader {
             let got = try chunk.withUnsafeMutableBytes { try input.readFully(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<Int(length)])) }
             guard got == Int(length) else { throw truncatedPayload(prefix, remaining, Int64(got)) }
             remaining -= UInt64(length)
-            let out = UnsafeMutableRawBufferPointer(rebasing: destination[(index * chunkLength)..<min(destination.count, (index + 1) * chunkLength)])
+            let range = (index * chunkLength)..<min(rawLength, (index + 1) * chunkLength)
+            let out = output(range)
             do {
                 try chunk.withUnsafeBytes { all in
                     crc.update(UnsafeRawBufferPointer(rebasing: all[0..<Int(length)]))
@@ -305,6 +343,7 @@ public final class StreamReader {
                 failure = error
                 break
             }
+            try deliver(UnsafeRawBufferPointer(out), range.lowerBound)
         }
         if failure == nil, remaining > 0 { failure = .corruptPayload("\(remaining) bytes after the last chunk") }
         if let failure {

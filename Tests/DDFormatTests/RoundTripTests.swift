@@ -132,3 +132,57 @@ extension Array where Element == UInt8 {
         count < n ? [] : (0...(count - n)).map { Array(self[$0..<$0 + n]) }
     }
 }
+
+@Suite struct PiecewiseTests {
+    static let values: [Float] = (0..<10_007).map { Float($0 % 113) * 0.5 }
+
+    @Test(arguments: [0, 6])
+    func pieceByPieceWritingMatchesOneShotWriting(level: Int) throws {
+        let options = WriterOptions(level: level, chunkBytes: 4000)
+        let oneShot = try writeStream(options: options) { w in
+            try w.write(name: "w", shape: [10_007], values: PiecewiseTests.values)
+        }
+        var offsets: [Int] = []
+        let pieces = try writeStream(options: options) { w in
+            try w.write(name: "w", dtype: .f32, shape: [10_007]) { buffer, offset in
+                offsets.append(offset)
+                PiecewiseTests.values.withUnsafeBytes { all in
+                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<offset + buffer.count]))
+                }
+            }
+        }
+        #expect(pieces == oneShot)
+        #expect(offsets == Array(stride(from: 0, to: 40_028, by: 4000)))
+    }
+
+    @Test(arguments: [0, 1])
+    func pieceByPieceReadingDeliversConsecutiveBoundedPieces(level: Int) throws {
+        let bytes = try writeStream(options: WriterOptions(level: level, chunkBytes: 3000)) { w in
+            try w.write(name: "w", shape: [10_007], values: PiecewiseTests.values)
+            try w.write(name: "tail", shape: [1], values: [Int64(5)])
+        }
+        let reader = StreamReader(bytes: bytes)
+        _ = try reader.nextInfo()
+        var collected: [UInt8] = []
+        var largest = 0
+        try reader.readPayload { piece, offset in
+            #expect(offset == collected.count)
+            largest = max(largest, piece.count)
+            collected += piece
+        }
+        #expect(largest <= (level == 0 ? 1 << 20 : 3000))
+        #expect(collected == PiecewiseTests.values.withUnsafeBytes { Array($0) })
+        #expect(try reader.next()?.int64s() == [5])
+    }
+
+    @Test func pieceByPieceReadingStillChecksTheRecordCRC() throws {
+        var bytes = try writeStream(options: WriterOptions(level: 0)) { w in
+            try w.write(name: "w", shape: [10_007], values: PiecewiseTests.values)
+        }
+        bytes[bytes.count / 2] ^= 0x40  // inside the raw payload
+        let reader = StreamReader(bytes: bytes)
+        _ = try reader.nextInfo()
+        let error = #expect(throws: FormatError.self) { try reader.readPayload { _, _ in } }
+        #expect(error.map { if case .checksumMismatch(.payload, _, _) = $0 { true } else { false } } == true)
+    }
+}

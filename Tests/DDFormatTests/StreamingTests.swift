@@ -87,3 +87,70 @@ import Testing
         #expect(reader.streamHeader?.kind == .synthetic)
     }
 }
+
+@Suite struct FileHandleTests {
+    @Test func writesAndReadsThroughFileHandles() throws {
+        let url = temporaryFile("handles.ddt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let out = try FileHandle(forWritingTo: url)
+        let writer = try StreamWriter(sink: FileDescriptorSink(fileHandle: out), kind: .dataset)
+        try writer.write(name: "labels", shape: [4], values: [Int32(3), 1, 4, 1])
+        try writer.finish()
+        try out.close()
+        let input = try FileHandle(forReadingFrom: url)
+        defer { try? input.close() }
+        let records = try StreamReader(source: FileDescriptorSource(fileHandle: input)).readAll()
+        #expect(try records.map { try $0.int32s() } == [[3, 1, 4, 1]])
+    }
+
+    @Test func writeErrorsAreIOErrors() throws {
+        // An invalid descriptor makes write(2) fail: the error must be an I/O error (exit 74) carrying errno.
+        let sink = FileDescriptorSink(fileDescriptor: -1)
+        let error = #expect(throws: FormatError.self) { try StreamWriter(sink: sink, kind: .dataset) }
+        #expect(error?.isDataError == false)
+        #expect(error.map { if case .io(_, let code) = $0 { code == EBADF } else { false } } == true)
+    }
+}
+
+@Suite struct ReaderMisuseTests {
+    @Test func misuseDoesNotPoisonTheReader() throws {
+        let bytes = try writeStream { w in try w.write(name: "v", shape: [2], values: [Float(1), 2]) }
+        let reader = StreamReader(bytes: bytes)
+        #expect(throws: FormatError.misuse("no payload pending")) { try reader.skipPayload() }
+        _ = try reader.nextInfo()
+        var tooSmall = [UInt8](repeating: 0, count: 3)
+        let error = #expect(throws: FormatError.self) { try tooSmall.withUnsafeMutableBytes { try reader.readPayload(into: $0) } }
+        #expect(error?.isDataError == false)
+        #expect(try reader.readPayload(as: Float.self) == [1, 2])
+        #expect(try reader.next() == nil)
+    }
+}
+
+@Suite struct BrokenSinkTests {
+    /// Accepts `budget` bytes, then fails like a closed pipe.
+    final class FailingSink: ByteSink {
+        var budget: Int
+        var written: [UInt8] = []
+        init(budget: Int) { self.budget = budget }
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            guard bytes.count <= budget else { throw FormatError.io("write failed", errno: EPIPE) }
+            budget -= bytes.count
+            written += bytes
+        }
+    }
+
+    @Test func afterAFailedWriteNothingMoreIsWritten() throws {
+        let sink = FailingSink(budget: 200)
+        let writer = try StreamWriter(sink: sink, kind: .trajectory)
+        let error = #expect(throws: FormatError.self) {
+            try writer.write(name: "checkpoint/0000", shape: [1000], values: [Float](repeating: 1, count: 1000))
+        }
+        #expect(error == .io("write failed", errno: EPIPE))
+        let before = sink.written.count
+        #expect(throws: FormatError.self) { try writer.finish() }
+        #expect(sink.written.count == before)
+        // What did reach the sink reads as a stream cut short, never as a complete one.
+        #expect(readError(sink.written).map { if case .truncated = $0 { true } else { false } } == true)
+    }
+}
