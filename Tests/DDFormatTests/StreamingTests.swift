@@ -80,6 +80,15 @@ import Testing
         #expect(readError(aWithoutEnd + b) == .missingEnd(recordsRead: 1))
     }
 
+    @Test func requireKindNamesWhatWasFoundAndWhatIsAccepted() throws {
+        let trajectory = try writeStream(kind: .trajectory) { _ in }
+        let error = #expect(throws: FormatError.self) { try StreamReader(bytes: trajectory).requireKind(.dataset, .synthetic) }
+        #expect(error == .unexpectedKind(found: "trajectory", expected: ["dataset", "synthetic"]))
+        #expect(error?.description == #"stream kind is "trajectory", expected "dataset" or "synthetic""#)
+        #expect(error?.isDataError == true)
+        #expect(try StreamReader(bytes: trajectory).requireKind(.trajectory).kind == .trajectory)
+    }
+
     @Test func emptyStreamHasOnlyBeginAndEnd() throws {
         let bytes = try writeStream(kind: .synthetic) { _ in }
         let reader = StreamReader(bytes: bytes)
