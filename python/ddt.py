@@ -32,7 +32,7 @@ def records(f):
         magic, ver, kind, flags, res, hlen, hcrc, plen, rlen, chunk, pcrc = PREFIX.unpack(pre)
         if magic != b"\x93DDT": raise ValueError("not a dd tensor stream (bad magic bytes)")
         if zlib.crc32(pre[:36]) != pcrc: raise ValueError("CRC-32 mismatch in prefix")
-        if ver != 1 or kind > 2 or flags > 1 or res or hlen > 1 << 20 or plen > 1 << 34: raise ValueError("bad prefix")
+        if ver != 1 or kind > 2 or flags > 1 or res or hlen > 1 << 20 or plen > 1 << 33: raise ValueError("bad prefix")
         if zlib.crc32(head := _read(f, hlen, "header")) != hcrc: raise ValueError("CRC-32 mismatch in header")
         payload = _read(f, plen, "payload")
         stored, = struct.unpack("<I", _read(f, 4, "checksum"))

@@ -1,6 +1,6 @@
 import DDFormat
 
-/// Dataset ⇄ tensor stream (docs/format.md, "dataset streams").
+/// Dataset ⇄ tensor stream (docs/format.md §6.1 `dataset`, §6.2 `synthetic`).
 ///
 /// Stream-level metadata (the begin record's `meta`) describes the set; one tensor record per array:
 ///
@@ -54,11 +54,15 @@ extension Dataset {
     }
 
     /// Writes a complete stream (begin record, tensors, end record) to `sink`. The dataset is validated
-    /// first and its content digest filled in if missing.
-    public func write(to sink: ByteSink, kind: StreamKind = .dataset, options: WriterOptions = WriterOptions()) throws {
+    /// first and its content digest filled in if missing. `extraMetadata` adds begin-record keys, e.g. a
+    /// synthetic set's `method` and `source_digest` (§6.2); it cannot replace the dataset's own keys.
+    public func write(to sink: ByteSink, kind: StreamKind = .dataset, options: WriterOptions = WriterOptions(),
+                      extraMetadata: [String: JSONValue] = [:]) throws {
         try validate()
         let described = contentDigest == nil ? withContentDigest() : self
-        let writer = try StreamWriter(sink: sink, kind: kind, metadata: described.streamMetadata(), options: options)
+        var metadata = described.streamMetadata().objectValue ?? [:]
+        for (key, value) in extraMetadata where metadata[key] == nil { metadata[key] = value }
+        let writer = try StreamWriter(sink: sink, kind: kind, metadata: .object(metadata), options: options)
         try described.writeRecords(to: writer)
         try writer.finish()
     }

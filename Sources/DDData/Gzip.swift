@@ -227,17 +227,18 @@ public enum Gzip {
         return out
     }
 
-    /// ISIZE (the uncompressed size mod 2^32) from the last 4 bytes of a gzip file; nil if not gzip.
+    /// The likely decompressed size: ISIZE (the uncompressed size mod 2^32) from the last 4 bytes of a
+    /// gzip file, or the size of a plain file; nil if unknown (a pipe). Only a hint: never trusted as a bound.
     static func sizeHint(_ path: String) throws -> Int? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size >= 18 else { return nil }
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         var magic = [UInt8](repeating: 0, count: 2)
+        guard info.st_size >= 18, pread(fd, &magic, 2, 0) == 2, magic == [0x1f, 0x8b] else { return Int(info.st_size) }
         var trailer = [UInt8](repeating: 0, count: 4)
-        guard pread(fd, &magic, 2, 0) == 2, magic == [0x1f, 0x8b],
-              pread(fd, &trailer, 4, off_t(info.st_size - 4)) == 4 else { return nil }
+        guard pread(fd, &trailer, 4, off_t(info.st_size - 4)) == 4 else { return nil }
         return Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
     }
 }

@@ -72,7 +72,7 @@ public struct SourceLocator: Sendable {
             if let cacheDir {
                 for base in bases {
                     let url = base + file.name
-                    switch download(url, into: cacheDir, as: file.name) {
+                    switch download(url, into: cacheDir, as: file.name, maxBytes: file.maxBytes) {
                     case .success(let path): return LocatedFile(path: path, origin: .download)
                     case .failure(let reason): tried.append("\(url) (\(reason))")
                     }
@@ -96,7 +96,9 @@ public struct SourceLocator: Sendable {
 
     /// Downloads with curl into a temp file in the cache directory, renamed into place only when complete,
     /// so an interrupted download never looks like a cached file.
-    func download(_ url: String, into directory: String, as name: String) -> Result<String, DownloadFailure> {
+    /// `maxBytes` (the decompressed bound, which a compressed file stays under) caps what a misbehaving
+    /// server can write into the cache.
+    func download(_ url: String, into directory: String, as name: String, maxBytes: Int) -> Result<String, DownloadFailure> {
         guard let curl = Self.findExecutable("curl") else { return .failure(DownloadFailure(description: "curl not installed")) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -110,6 +112,7 @@ public struct SourceLocator: Sendable {
         process.arguments = ["--fail", "--silent", "--show-error", "--location",
                              "--connect-timeout", String(options.connectTimeoutSeconds),
                              "--max-time", String(options.downloadTimeoutSeconds),
+                             "--max-filesize", String(maxBytes),
                              "--output", temp, url]
         let errors = Pipe()
         process.standardError = errors

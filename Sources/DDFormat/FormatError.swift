@@ -29,6 +29,8 @@ public enum FormatError: Error, Equatable, CustomStringConvertible, Sendable {
     case missingEnd(recordsRead: Int)
     /// A stream segment does not start with its begin record.
     case missingBegin(found: String)
+    /// The stream carries a kind the tool does not accept (e.g. a trajectory given to dd-render).
+    case unexpectedKind(found: String, expected: [String])
     /// The end record's count differs from the number of tensor records read in that stream.
     case recordCountMismatch(declared: Int, read: Int)
     /// prod(shape) × itemsize differs from the declared raw byte length (or overflows).
@@ -70,6 +72,8 @@ public enum FormatError: Error, Equatable, CustomStringConvertible, Sendable {
         case .truncated(let part, let e, let g): return "truncated in the \(part.rawValue): expected \(e) bytes, got \(g)"
         case .missingEnd(let n): return "stream ends without an end record after \(n) records: truncated output"
         case .missingBegin(let found): return "stream does not start with a begin record (found \(found))"
+        case .unexpectedKind(let found, let expected):
+            return "stream kind is \"\(found)\", expected \(expected.map { "\"\($0)\"" }.joined(separator: " or "))"
         case .recordCountMismatch(let d, let r): return "end record declares \(d) records but \(r) were read"
         case .shapeSizeMismatch(let shape, let dtype, let e, let d):
             return "shape \(shape) of \(dtype) needs \(e) bytes but the record declares \(d)"

@@ -22,9 +22,10 @@ enum RecordKind: UInt8 {
 
 /// Reader limits. Every size read from the input is checked against these before memory is allocated.
 public struct ReaderLimits: Sendable {
-    /// Largest decompressed (and on-wire) payload accepted, in bytes. Default 16 GiB: large but finite.
+    /// Largest decompressed (and on-wire) payload accepted, in bytes. Default 8 GiB: above any tensor this
+    /// project handles (Tiny ImageNet as f32 is 4.9 GB), below what would exhaust a typical machine.
     public var maxPayloadBytes: UInt64
-    public init(maxPayloadBytes: UInt64 = 16 << 30) { self.maxPayloadBytes = maxPayloadBytes }
+    public init(maxPayloadBytes: UInt64 = 8 << 30) { self.maxPayloadBytes = maxPayloadBytes }
 }
 
 /// The decoded 40-byte prefix. Layout (little-endian):

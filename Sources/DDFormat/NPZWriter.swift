@@ -63,9 +63,7 @@ public final class NPZWriter {
         let size = UInt64(header.count + data.count)
         var deflated: [UInt8]? = nil
         if case .deflated(let level) = compression {
-            var member = header
-            member.append(contentsOf: data)  // one copy: zip's deflate stream covers header and data together
-            deflated = try member.withUnsafeBytes { try Zlib.rawDeflate($0, level: level) }
+            deflated = try header.withUnsafeBytes { try Zlib.rawDeflate([$0, data], level: level) }
         }
         let compressedSize = deflated.map { UInt64($0.count) } ?? size
         let entry = CentralEntry(name: memberName, method: deflated == nil ? 0 : 8, crc: crc.value,

@@ -58,6 +58,16 @@ public final class StreamReader {
         return header
     }
 
+    /// Reads the stream header and throws `unexpectedKind` unless the stream is one of `kinds`.
+    @discardableResult
+    public func requireKind(_ kinds: StreamKind...) throws -> StreamHeader {
+        let header = try readStreamHeader()
+        guard kinds.contains(header.kind) else {
+            throw FormatError.unexpectedKind(found: header.kind.rawValue, expected: kinds.map(\.rawValue))
+        }
+        return header
+    }
+
     /// The next tensor record's name, dtype, shape and metadata, or nil at the clean end of the input.
     /// Crosses end records into concatenated streams. An unread payload of the previous record is skipped.
     public func nextInfo() throws -> RecordInfo? {

@@ -90,9 +90,10 @@ enum Zlib {
 }
 
 extension Zlib {
-    /// Raw DEFLATE (no zlib header or trailer), as zip members need. Feeds zlib in slices because its
+    /// Raw DEFLATE (no zlib header or trailer) of the concatenation of `parts`, as zip members need. Takes
+    /// parts so a member's header and data need not be copied together; feeds zlib in slices because its
     /// length fields are 32-bit.
-    static func rawDeflate(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+    static func rawDeflate(_ parts: [UnsafeRawBufferPointer], level: Int) throws -> [UInt8] {
         var stream = z_stream()
         guard deflateInit2_(&stream, Int32(level), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY,
                             zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -100,32 +101,37 @@ extension Zlib {
         }
         defer { deflateEnd(&stream) }
         var result: [UInt8] = []
-        result.reserveCapacity(source.count / 2 + 64)
+        result.reserveCapacity(parts.reduce(0) { $0 + $1.count } / 2 + 64)
         var output = [UInt8](repeating: 0, count: 1 << 20)
-        return try withNonNilBase(source) { source in
-            var offset = 0
-            while true {
-                let slice = min(source.count - offset, 1 << 24)
-                let last = offset + slice == source.count
-                let base = source.baseAddress! + offset
-                stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
-                stream.avail_in = uInt(slice)
-                var status: Int32 = Z_OK
+        let nonEmpty = parts.filter { !$0.isEmpty }
+        // An empty input still needs one Z_FINISH call with a valid pointer.
+        let one: [UInt8] = [0]
+        try one.withUnsafeBytes { placeholder in
+            let inputs = nonEmpty.isEmpty ? [UnsafeRawBufferPointer(rebasing: placeholder[0..<0])] : nonEmpty
+            for (partIndex, part) in inputs.enumerated() {
+                var offset = 0
                 repeat {
-                    status = output.withUnsafeMutableBytes { out -> Int32 in
-                        stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                        stream.avail_out = uInt(out.count)
-                        return CZlib.deflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
-                    }
-                    guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                        throw FormatError.io("zlib deflate failed with status \(status)", errno: 0)
-                    }
-                    result += output[0..<(output.count - Int(stream.avail_out))]
-                } while stream.avail_out == 0 || (last && status != Z_STREAM_END)
-                offset += slice
-                if last { return result }
+                    let slice = min(part.count - offset, 1 << 24)
+                    let last = partIndex == inputs.count - 1 && offset + slice == part.count
+                    stream.next_in = UnsafeMutablePointer(mutating: (part.baseAddress! + offset).assumingMemoryBound(to: Bytef.self))
+                    stream.avail_in = uInt(slice)
+                    var status: Int32 = Z_OK
+                    repeat {
+                        status = output.withUnsafeMutableBytes { out -> Int32 in
+                            stream.next_out = out.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                            stream.avail_out = uInt(out.count)
+                            return CZlib.deflate(&stream, last ? Z_FINISH : Z_NO_FLUSH)
+                        }
+                        guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                            throw FormatError.io("zlib deflate failed with status \(status)", errno: 0)
+                        }
+                        result += output[0..<(output.count - Int(stream.avail_out))]
+                    } while stream.avail_out == 0 || (last && status != Z_STREAM_END)
+                    offset += slice
+                } while offset < part.count
             }
         }
+        return result
     }
 
     /// Runs `body` with `buffer`, or with an empty buffer that has a real base address when `buffer` has none:

@@ -135,8 +135,13 @@ func originalIndices(_ dataset: Dataset) -> [Int] {
         var f = d
         f.images = .normalized(d.normalizedImages())
         let sink2 = MemorySink()
-        try f.write(to: sink2, kind: .synthetic, options: WriterOptions(level: 6))
-        #expect(try Dataset.read(from: StreamReader(bytes: sink2.bytes)) == f.withContentDigest())
+        try f.write(to: sink2, kind: .synthetic, options: WriterOptions(level: 6),
+                    extraMetadata: ["method": ["name": "dm", "ipc": 4], "name": "not-replaced"])
+        let reader = StreamReader(bytes: sink2.bytes)
+        #expect(try Dataset.read(from: reader) == f.withContentDigest())
+        #expect(reader.streamHeader?.kind == .synthetic)
+        #expect(reader.streamHeader?.metadata["method"]?["ipc"]?.intValue == 4)
+        #expect(reader.streamHeader?.metadata["name"]?.stringValue == "toy")
     }
 
     @Test func streamReadRejectsInconsistentDatasets() throws {

@@ -63,6 +63,16 @@ import Testing
         #expect(expectDataError(.badData, containing: ["corrupt gzip data"]) {
             _ = try Gzip.decompress(flipped, maxOutput: 1 << 20)
         } == nil)
+        // A lying ISIZE trailer (4 GiB) only sizes the first buffer, capped by maxOutput; zlib's length
+        // check then rejects the file.
+        let dir = try makeTempDirectory()
+        defer { cleanUp(dir) }
+        var lying = compressed
+        for i in (lying.count - 4)..<lying.count { lying[i] = 0xff }
+        try writeFile(dir + "/lying.gz", lying)
+        #expect(expectDataError(.badData, containing: ["corrupt gzip data"]) {
+            _ = try Gzip.readFile(dir + "/lying.gz", maxOutput: 1 << 20)
+        } == nil)
         #expect(expectDataError(.badData, containing: ["after the end of the gzip data"]) {
             _ = try Gzip.decompress(compressed + Array("junk".utf8), maxOutput: 1 << 20)
         } == nil)

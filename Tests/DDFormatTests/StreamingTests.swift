@@ -80,6 +80,15 @@ import Testing
         #expect(readError(aWithoutEnd + b) == .missingEnd(recordsRead: 1))
     }
 
+    @Test func requireKindNamesWhatWasFoundAndWhatIsAccepted() throws {
+        let trajectory = try writeStream(kind: .trajectory) { _ in }
+        let error = #expect(throws: FormatError.self) { try StreamReader(bytes: trajectory).requireKind(.dataset, .synthetic) }
+        #expect(error == .unexpectedKind(found: "trajectory", expected: ["dataset", "synthetic"]))
+        #expect(error?.description == #"stream kind is "trajectory", expected "dataset" or "synthetic""#)
+        #expect(error?.isDataError == true)
+        #expect(try StreamReader(bytes: trajectory).requireKind(.trajectory).kind == .trajectory)
+    }
+
     @Test func emptyStreamHasOnlyBeginAndEnd() throws {
         let bytes = try writeStream(kind: .synthetic) { _ in }
         let reader = StreamReader(bytes: bytes)
@@ -124,5 +133,33 @@ import Testing
         #expect(error?.isDataError == false)
         #expect(try reader.readPayload(as: Float.self) == [1, 2])
         #expect(try reader.next() == nil)
+    }
+}
+
+@Suite struct BrokenSinkTests {
+    /// Accepts `budget` bytes, then fails like a closed pipe.
+    final class FailingSink: ByteSink {
+        var budget: Int
+        var written: [UInt8] = []
+        init(budget: Int) { self.budget = budget }
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            guard bytes.count <= budget else { throw FormatError.io("write failed", errno: EPIPE) }
+            budget -= bytes.count
+            written += bytes
+        }
+    }
+
+    @Test func afterAFailedWriteNothingMoreIsWritten() throws {
+        let sink = FailingSink(budget: 200)
+        let writer = try StreamWriter(sink: sink, kind: .trajectory)
+        let error = #expect(throws: FormatError.self) {
+            try writer.write(name: "checkpoint/0000", shape: [1000], values: [Float](repeating: 1, count: 1000))
+        }
+        #expect(error == .io("write failed", errno: EPIPE))
+        let before = sink.written.count
+        #expect(throws: FormatError.self) { try writer.finish() }
+        #expect(sink.written.count == before)
+        // What did reach the sink reads as a stream cut short, never as a complete one.
+        #expect(readError(sink.written).map { if case .truncated = $0 { true } else { false } } == true)
     }
 }
