@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
-            "DDFormat", "DDData",
+            "DDFormat", "DDData", "DDRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -6,18 +6,6 @@ import Foundation
 
 extension Split: ExpressibleByArgument {}
 
-// Lower layers classify their own errors; these map them onto the sysexits statuses (see docs/cli.md).
-extension DataError: ExitStatusProviding {
-    public var exitStatus: SysExit { SysExit(rawValue: exitCode) ?? .software }
-}
-
-/// StreamWriter output through DDCLI's atomic OutputFile, so EPIPE becomes a quiet exit.
-final class OutputSink: ByteSink {
-    let file: OutputFile
-    init(_ file: OutputFile) { self.file = file }
-    func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
-}
-
 struct Fetch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dd-fetch",
@@ -87,7 +75,7 @@ struct Fetch: ParsableCommand {
             dataset.provenance["tool"] = "dd-fetch"
             dataset.provenance["command"] = CommandLine.arguments.joined(separator: " ")
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            try dataset.write(to: OutputSink(out), options: WriterOptions(level: level, threads: threads))
+            try dataset.write(to: out, options: WriterOptions(level: level, threads: threads))
             try out.commit()
             let g = dataset.geometry
             log.info("wrote \(dataset.count) images (\(dataset.name) \(split.rawValue), \(g), \(dataset.classCount) classes) to \(out.displayName)")

@@ -91,7 +91,7 @@ struct RenderCommand: ParsableCommand {
                     let bytes = try input.readAll(limit: Self.maxBufferedInput)
                     let file = try OutputFile(npz, binary: true)
                     let records = try inFile(input.displayName) {
-                        try NPZWriter.export(StreamReader(bytes: bytes), to: OutputSink(file))
+                        try NPZWriter.export(StreamReader(bytes: bytes), to: file)
                     }
                     try file.commit()
                     log.info("exported \(records) records of \(input.displayName) to \(npz)")
@@ -132,36 +132,6 @@ struct RenderCommand: ParsableCommand {
     private func provenanceText(_ sources: [String]) -> [(keyword: String, value: String)] {
         let command = (["dd-render"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         return [("Software", "dd-render"), ("Comment", command), ("Source", sources.joined(separator: "; "))]
-    }
-}
-
-/// NPZ export through DDCLI's atomic OutputFile.
-final class OutputSink: ByteSink {
-    let file: OutputFile
-    init(_ file: OutputFile) { self.file = file }
-    func write(_ bytes: UnsafeRawBufferPointer) throws { try file.write(bytes) }
-}
-
-// Lower layers classify their own errors; these map them onto the sysexits statuses (docs/cli.md).
-extension DataError: ExitStatusProviding {
-    public var exitStatus: SysExit { SysExit(rawValue: exitCode) ?? .software }
-}
-
-extension FormatError: ExitStatusProviding {
-    public var exitStatus: SysExit {
-        if isDataError { return .dataError }
-        if case .misuse = self { return .software }
-        return .ioError
-    }
-}
-
-extension RenderError: ExitStatusProviding {
-    public var exitStatus: SysExit {
-        switch kind {
-        case .invalidArgument: return .usage
-        case .invalidData: return .dataError
-        case .internalFailure: return .software
-        }
     }
 }
 
