@@ -24,7 +24,7 @@ public struct ConvGeometry: Equatable, Sendable {
     /// while the gemm is still wide.
     @inlinable var chunk: Int {
         let perSample = max(1, patchSize * outHeight * outWidth)
-        return max(1, min(batch, (8 << 20) / perSample))
+        return max(1, min(batch, Conv2D.columnBudget / perSample))
     }
 }
 
@@ -32,6 +32,9 @@ public struct ConvGeometry: Equatable, Sendable {
 /// Column layout: row r = (c, ky, kx), column = sampleInChunk * P + outputPixel, so one gemm
 /// covers the whole chunk. Parallel loops split over (sample, channel) pairs, which write disjoint memory.
 public enum Conv2D {
+    /// Target size (elements) of the im2col buffer; the batch is processed in chunks that fit.
+    nonisolated(unsafe) public static var columnBudget = 8 << 20
+
     @inlinable
     static func im2col<T: KernelFloat>(_ g: ConvGeometry, input: UnsafePointer<T>, first: Int, count: Int,
                                        col: UnsafeMutablePointer<T>) {
