@@ -5,7 +5,7 @@ extension Tensor {
     public func sumTo(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sumTo \(target) from \(shape)")
+        require(lead >= 0, "sumTo \(target) from \(shape)")
         var axes = Array(0..<lead)
         for i in 0..<target.count where target[i] == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         let from = shape

@@ -76,7 +76,7 @@ extension Tensor {
         let c = shape[1]
         var statShape = [Int](repeating: 1, count: rank); statShape[1] = c
         if !training {
-            guard let statistics else { preconditionFailure("batchNorm in evaluation mode needs running statistics") }
+            guard let statistics else { fatalError("batchNorm in evaluation mode needs running statistics") }
             let scale = (statistics.variance + eps).map(.sqrt).map(.reciprocal).reshaped(statShape)
             let shift = statistics.mean.reshaped(statShape)
             let normalized = (self - Tensor(shift)).scaled(by: scale)

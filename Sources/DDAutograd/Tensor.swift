@@ -96,8 +96,8 @@ public struct Tensor: @unchecked Sendable {
 /// - `createGraph`: record the backward pass too, so the returned gradients can be differentiated
 ///   again (gradients of gradients). When false, the backward pass records nothing.
 public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGraph: Bool = false) -> [Tensor] {
-    precondition(seed != nil || loss.count == 1, "grad(of:) needs a scalar loss or an explicit seed gradient")
-    if let seed { precondition(seed.shape == loss.shape, "seed shape \(seed.shape) != loss shape \(loss.shape)") }
+    require(seed != nil || loss.count == 1, "grad(of:) needs a scalar loss or an explicit seed gradient")
+    if let seed { require(seed.shape == loss.shape, "seed shape \(seed.shape) != loss shape \(loss.shape)") }
     let zeros = { (t: Tensor) in Tensor(NDArray.zeros(t.shape, dtype: t.dtype)) }
     guard let root = loss.node else { return wrt.map(zeros) }
 

@@ -105,9 +105,9 @@ extension NDArray {
 
     /// Broadcasting elementwise operation; comparisons give 1/0 masks in the same dtype.
     public func binary(_ other: NDArray, _ op: BinaryOp) -> NDArray {
-        precondition(dtype == other.dtype, "dtype mismatch \(dtype) vs \(other.dtype)")
+        require(dtype == other.dtype, "dtype mismatch \(dtype) vs \(other.dtype)")
         guard let outShape = broadcastShape(shape, other.shape) else {
-            preconditionFailure("cannot broadcast \(shape) with \(other.shape)")
+            fatalError("cannot broadcast \(shape) with \(other.shape)")
         }
         switch dtype {
         case .float32: return binaryImpl(Float.self, other, outShape, op)
@@ -170,7 +170,7 @@ extension NDArray {
 
     /// Copy of this array broadcast to `target` (numpy rules).
     public func broadcast(to target: [Int]) -> NDArray {
-        precondition(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
+        require(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         if shape == target { return self }
         return NDArray.zeros(target, dtype: dtype).binary(self, .add)
     }

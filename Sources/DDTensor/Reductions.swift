@@ -6,7 +6,7 @@ extension NDArray {
         let r = rank
         return Array(Set(axes.map { a -> Int in
             let n = a < 0 ? a + r : a
-            precondition(n >= 0 && n < r, "axis \(a) out of range for rank \(r)")
+            require(n >= 0 && n < r, "axis \(a) out of range for rank \(r)")
             return n
         })).sorted()
     }
@@ -100,7 +100,7 @@ extension NDArray {
     public func max(axis: Int, keepDims: Bool = false) -> NDArray {
         let a = normalizedAxes([axis])[0]
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
-        precondition(n > 0, "max over an empty axis")
+        require(n > 0, "max over an empty axis")
         var kept = shape; kept[a] = 1
         var out = NDArray(shape: kept, dtype: dtype, zeroed: false)
         func run<T: ArrayElement>(_: T.Type) {
@@ -121,7 +121,7 @@ extension NDArray {
 
     /// Index of the maximum along the last axis of a 2-D array (e.g. predicted classes).
     public func argmaxRows() -> [Int] {
-        precondition(rank == 2, "argmaxRows needs a 2-D array")
+        require(rank == 2, "argmaxRows needs a 2-D array")
         let rows = shape[0], cols = shape[1], v = doubles
         return (0..<rows).map { r in
             var best = 0
