@@ -5,7 +5,7 @@ extension Tensor {
     public func sumTo(_ target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sumTo \(target) from \(shape)")
+        require(lead >= 0, "sumTo \(target) from \(shape)")
         var axes = Array(0..<lead)
         for i in 0..<target.count where target[i] == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         let from = shape
@@ -89,8 +89,16 @@ extension Tensor {
         Tensor.record("abs", array.map(.abs), [self]) { g, _ in [g.scaled(by: self.array.map(.sign))] }
     }
     public func relu() -> Tensor {
-        Tensor.record("relu", array.map(.relu), [self]) { g, _ in [g.scaled(by: self.array.map(.step))] }
+        Tensor.record("relu", array.map(.relu), [self]) { g, _ in [g.passingWherePositive(self)] }
     }
+
+    /// self where `reference` > 0, else 0 (the ReLU backward, one pass). Differentiable in self only:
+    /// the mask is piecewise constant. Reuses `reference` rather than storing a separate mask.
+    public func passingWherePositive(_ reference: Tensor) -> Tensor {
+        let value = array.binary(reference.array, .passWherePositive), mask = reference.detach()
+        return Tensor.record("passWherePositive", value, [self]) { gg, _ in [gg.passingWherePositive(mask)] }
+    }
+
     public func leakyReLU(_ slope: Double = 0.01) -> Tensor {
         Tensor.record("leakyReLU", array.map(.leakyReLU(slope)), [self]) { g, _ in
             [g.scaled(by: self.array.map(.leakyStep(slope)))]

@@ -16,7 +16,7 @@ extension Tensor {
     /// Sampling grid [N, H, W, 2] (x, y) for affine matrices self = θ [N, 2, 3]:
     /// output pixel (x, y) samples the input at θ·(x, y, 1). Differentiable in θ.
     public func affineGrid(height: Int, width: Int, alignCorners: Bool = true) -> Tensor {
-        precondition(rank == 3 && shape[1] == 2 && shape[2] == 3, "affineGrid needs θ of shape [N, 2, 3]")
+        require(rank == 3 && shape[1] == 2 && shape[2] == 3, "affineGrid needs θ of shape [N, 2, 3]")
         let xs = Tensor.normalizedCoordinates(width, alignCorners: alignCorners)
         let ys = Tensor.normalizedCoordinates(height, alignCorners: alignCorners)
         var base = [Double](); base.reserveCapacity(height * width * 3)
@@ -29,7 +29,7 @@ extension Tensor {
     /// Composed of gathers and elementwise ops, so it is differentiable (to any order) in both the
     /// image and the grid: the corner indices are constants, the interpolation weights are Tensors.
     public func gridSample(grid: Tensor, alignCorners: Bool = true) -> Tensor {
-        precondition(rank == 4 && grid.rank == 4 && grid.shape[0] == shape[0] && grid.shape[3] == 2,
+        require(rank == 4 && grid.rank == 4 && grid.shape[0] == shape[0] && grid.shape[3] == 2,
                      "gridSample needs input [N,C,H,W] and grid [N,Ho,Wo,2]")
         let n = shape[0], c = shape[1], h = shape[2], w = shape[3]
         let p = grid.shape[1] * grid.shape[2]

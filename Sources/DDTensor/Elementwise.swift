@@ -44,7 +44,11 @@ func broadcastStrides(_ s: [Int], to out: [Int]) -> [Int] {
     return (0..<out.count).map { i in i < pad || s[i - pad] == 1 ? 0 : own[i - pad] }
 }
 
-public enum BinaryOp: Sendable { case add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual }
+public enum BinaryOp: Sendable {
+    case add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual
+    /// b > 0 ? a : 0 — the ReLU backward in one pass (a = gradient, b = the ReLU input).
+    case passWherePositive
+}
 
 public enum UnaryOp: Sendable, Equatable {
     case neg, exp, log, sqrt, abs, sign, floor, square, reciprocal
@@ -101,9 +105,9 @@ extension NDArray {
 
     /// Broadcasting elementwise operation; comparisons give 1/0 masks in the same dtype.
     public func binary(_ other: NDArray, _ op: BinaryOp) -> NDArray {
-        precondition(dtype == other.dtype, "dtype mismatch \(dtype) vs \(other.dtype)")
+        require(dtype == other.dtype, "dtype mismatch \(dtype) vs \(other.dtype)")
         guard let outShape = broadcastShape(shape, other.shape) else {
-            preconditionFailure("cannot broadcast \(shape) with \(other.shape)")
+            fatalError("cannot broadcast \(shape) with \(other.shape)")
         }
         switch dtype {
         case .float32: return binaryImpl(Float.self, other, outShape, op)
@@ -146,6 +150,7 @@ extension NDArray {
         case .greaterEqual: run { $0 >= $1 ? 1 : 0 }
         case .less: run { $0 < $1 ? 1 : 0 }
         case .lessEqual: run { $0 <= $1 ? 1 : 0 }
+        case .passWherePositive: run { $1 > 0 ? $0 : 0 }
         }
         return out
     }
@@ -165,7 +170,7 @@ extension NDArray {
 
     /// Copy of this array broadcast to `target` (numpy rules).
     public func broadcast(to target: [Int]) -> NDArray {
-        precondition(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
+        require(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         if shape == target { return self }
         return NDArray.zeros(target, dtype: dtype).binary(self, .add)
     }

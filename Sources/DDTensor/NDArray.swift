@@ -1,4 +1,8 @@
 import DDKernels
+#if os(Linux)
+/// glibc's mallopt (declared here because Swift's Glibc module does not export malloc.h).
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// Element type of an array. Float64 exists so gradient checks have headroom; models run in Float32.
 public enum DType: UInt8, Sendable, CustomStringConvertible {
@@ -20,7 +24,19 @@ public final class ArrayStorage: @unchecked Sendable {
     public let dtype: DType
     @usableFromInline let raw: UnsafeMutableRawPointer
 
+    /// Large tensors are allocated and freed every op. glibc would serve each from a fresh mmap and
+    /// page-fault it in again (most of a training step's time went to the kernel); keeping freed blocks
+    /// in the heap makes them reusable.
+    static let allocatorConfigured: Bool = {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 1 << 30)      // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, Int32.max)    // M_TRIM_THRESHOLD
+        #endif
+        return true
+    }()
+
     init(count: Int, dtype: DType, zeroed: Bool) {
+        _ = ArrayStorage.allocatorConfigured
         self.count = count
         self.dtype = dtype
         let bytes = max(1, count) * dtype.byteSize
@@ -47,27 +63,27 @@ public struct NDArray: @unchecked Sendable {
 
     /// A new array; contents are undefined unless `zeroed`.
     public init(shape: [Int], dtype: DType, zeroed: Bool = true) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
         self.shape = shape
         storage = ArrayStorage(count: shape.reduce(1, *), dtype: dtype, zeroed: zeroed)
     }
 
     init(shape: [Int], storage: ArrayStorage) {
-        precondition(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
+        require(shape.reduce(1, *) == storage.count, "shape \(shape) does not match \(storage.count) elements")
         self.shape = shape
         self.storage = storage
     }
 
     public init(shape: [Int], scalars: [Float]) {
         self.init(shape: shape, dtype: .float32, zeroed: false)
-        precondition(scalars.count == count, "\(scalars.count) scalars for shape \(shape)")
-        scalars.withUnsafeBufferPointer { mutablePointer(Float.self).update(from: $0.baseAddress!, count: count) }
+        require(scalars.count == count, "\(scalars.count) scalars for shape \(shape)")
+        if count > 0 { scalars.withUnsafeBufferPointer { mutablePointer(Float.self).update(from: $0.baseAddress!, count: count) } }
     }
 
     public init(shape: [Int], doubles: [Double]) {
         self.init(shape: shape, dtype: .float64, zeroed: false)
-        precondition(doubles.count == count, "\(doubles.count) doubles for shape \(shape)")
-        doubles.withUnsafeBufferPointer { mutablePointer(Double.self).update(from: $0.baseAddress!, count: count) }
+        require(doubles.count == count, "\(doubles.count) doubles for shape \(shape)")
+        if count > 0 { doubles.withUnsafeBufferPointer { mutablePointer(Double.self).update(from: $0.baseAddress!, count: count) } }
     }
 
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> NDArray { NDArray(shape: shape, dtype: dtype) }
@@ -84,13 +100,13 @@ public struct NDArray: @unchecked Sendable {
 
     /// Typed read pointer. The element type must match `dtype`.
     @inlinable public func pointer<T: ArrayElement>(_: T.Type) -> UnsafePointer<T> {
-        precondition(T.dtype == dtype, "array is \(dtype), not \(T.dtype)")
+        require(T.dtype == dtype, "array is \(dtype), not \(T.dtype)")
         return UnsafePointer(storage.raw.assumingMemoryBound(to: T.self))
     }
 
     /// Typed write pointer; copies the storage first when it is shared (copy-on-write).
     public mutating func mutablePointer<T: ArrayElement>(_: T.Type) -> UnsafeMutablePointer<T> {
-        precondition(T.dtype == dtype, "array is \(dtype), not \(T.dtype)")
+        require(T.dtype == dtype, "array is \(dtype), not \(T.dtype)")
         if !isKnownUniquelyReferenced(&storage) {
             let copy = ArrayStorage(count: count, dtype: dtype, zeroed: false)
             copy.raw.copyMemory(from: storage.raw, byteCount: count * dtype.byteSize)
@@ -117,7 +133,7 @@ public struct NDArray: @unchecked Sendable {
 
     /// The single element of a one-element array.
     public func item() -> Double {
-        precondition(count == 1, "item() on an array of \(count) elements")
+        require(count == 1, "item() on an array of \(count) elements")
         return dtype == .float32 ? Double(pointer(Float.self)[0]) : pointer(Double.self)[0]
     }
 
@@ -145,10 +161,10 @@ public func resolveShape(_ shape: [Int], count: Int) -> [Int] {
     var shape = shape
     if let hole = shape.firstIndex(of: -1) {
         let known = shape.enumerated().filter { $0.offset != hole }.reduce(1) { $0 * $1.element }
-        precondition(known > 0 && count % known == 0, "cannot reshape \(count) elements to \(shape)")
+        require(known > 0 && count % known == 0, "cannot reshape \(count) elements to \(shape)")
         shape[hole] = count / known
     }
-    precondition(shape.reduce(1, *) == count, "cannot reshape \(count) elements to \(shape)")
+    require(shape.reduce(1, *) == count, "cannot reshape \(count) elements to \(shape)")
     return shape
 }
 
@@ -170,4 +186,12 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
         if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
     }
     return out
+}
+
+/// Checks an API contract (shapes, dtypes, indices). Unlike `precondition` it stays active in the
+/// -Ounchecked release build: a wrong shape must stop the program, not silently corrupt memory.
+@inlinable @inline(__always)
+public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+                    file: StaticString = #fileID, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
 }

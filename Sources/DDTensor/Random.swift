@@ -47,7 +47,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// Uniform integer in 0..<bound (unbiased).
     public mutating func int(below bound: Int) -> Int {
-        precondition(bound > 0, "int(below:) needs a positive bound")
+        require(bound > 0, "int(below:) needs a positive bound")
         return Int(next(upperBound: UInt64(bound)))
     }
 

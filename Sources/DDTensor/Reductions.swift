@@ -6,7 +6,7 @@ extension NDArray {
         let r = rank
         return Array(Set(axes.map { a -> Int in
             let n = a < 0 ? a + r : a
-            precondition(n >= 0 && n < r, "axis \(a) out of range for rank \(r)")
+            require(n >= 0 && n < r, "axis \(a) out of range for rank \(r)")
             return n
         })).sorted()
     }
@@ -49,6 +49,25 @@ extension NDArray {
             }
             return out
         }
+        // Reduced axes form a prefix and a suffix around a kept block (e.g. per-channel sums over
+        // [N, C, H, W] axes 0, 2, 3): parallel over kept elements, each summing contiguous runs.
+        let firstKept = kept.indices.first { kept[$0] != 1 || shape[$0] == 1 } ?? kept.count
+        let lastKept = kept.indices.last { kept[$0] != 1 || shape[$0] == 1 } ?? -1
+        if firstKept <= lastKept, (firstKept...lastKept).allSatisfy({ kept[$0] == shape[$0] }) {
+            let outer = shape[..<firstKept].reduce(1, *), inner = shape[(lastKept + 1)...].reduce(1, *)
+            let middle = outCount
+            Threads.parallelFor(middle, grain: Swift.max(1, 16384 / Swift.max(1, outer * inner))) { range in
+                for k in range {
+                    var acc = 0.0
+                    for a in 0..<outer {
+                        let p = src + (a * middle + k) * inner
+                        for i in 0..<inner { acc += Double(p[i]) }
+                    }
+                    dst[k] = T(acc)
+                }
+            }
+            return out
+        }
         let plan = StridedPlan(shape: shape, a: contiguousStrides(shape), b: broadcastStrides(kept, to: shape))
         let acc = UnsafeMutablePointer<Double>.allocate(capacity: outCount)
         defer { acc.deallocate() }
@@ -81,7 +100,7 @@ extension NDArray {
     public func max(axis: Int, keepDims: Bool = false) -> NDArray {
         let a = normalizedAxes([axis])[0]
         let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
-        precondition(n > 0, "max over an empty axis")
+        require(n > 0, "max over an empty axis")
         var kept = shape; kept[a] = 1
         var out = NDArray(shape: kept, dtype: dtype, zeroed: false)
         func run<T: ArrayElement>(_: T.Type) {
@@ -102,7 +121,7 @@ extension NDArray {
 
     /// Index of the maximum along the last axis of a 2-D array (e.g. predicted classes).
     public func argmaxRows() -> [Int] {
-        precondition(rank == 2, "argmaxRows needs a 2-D array")
+        require(rank == 2, "argmaxRows needs a 2-D array")
         let rows = shape[0], cols = shape[1], v = doubles
         return (0..<rows).map { r in
             var best = 0

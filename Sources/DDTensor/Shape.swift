@@ -22,7 +22,7 @@ extension NDArray {
 
     /// Axes reordered: result dimension i is input dimension perm[i].
     public func permuted(_ perm: [Int]) -> NDArray {
-        precondition(perm.sorted() == Array(0..<rank), "invalid permutation \(perm) for rank \(rank)")
+        require(perm.sorted() == Array(0..<rank), "invalid permutation \(perm) for rank \(rank)")
         if perm == Array(0..<rank) { return self }
         let st = contiguousStrides(shape)
         return stridedCopy(outShape: perm.map { shape[$0] }, strides: perm.map { st[$0] }, offset: 0)
@@ -30,14 +30,14 @@ extension NDArray {
 
     /// Swaps the last two axes.
     public func transposed() -> NDArray {
-        precondition(rank >= 2, "transposed needs rank >= 2")
+        require(rank >= 2, "transposed needs rank >= 2")
         var p = Array(0..<rank); p.swapAt(rank - 1, rank - 2)
         return permuted(p)
     }
 
     /// Sub-block given one range per axis.
     public func sliced(_ ranges: [Range<Int>]) -> NDArray {
-        precondition(ranges.count == rank && Swift.zip(ranges, shape).allSatisfy { $0.0.lowerBound >= 0 && $0.0.upperBound <= $0.1 },
+        require(ranges.count == rank && Swift.zip(ranges, shape).allSatisfy { $0.0.lowerBound >= 0 && $0.0.upperBound <= $0.1 },
                      "slice \(ranges) out of bounds for \(shape)")
         let st = contiguousStrides(shape)
         let offset = Swift.zip(ranges, st).reduce(0) { $0 + $1.0.lowerBound * $1.1 }
@@ -53,7 +53,7 @@ extension NDArray {
 
     /// Zero padding: `padding[i]` = (before, after) for axis i.
     public func padded(_ padding: [(Int, Int)]) -> NDArray {
-        precondition(padding.count == rank && padding.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "bad padding for \(shape)")
+        require(padding.count == rank && padding.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "bad padding for \(shape)")
         let outShape = Swift.zip(shape, padding).map { $0 + $1.0 + $1.1 }
         var out = NDArray(shape: outShape, dtype: dtype)
         let ost = contiguousStrides(outShape)
@@ -74,10 +74,10 @@ extension NDArray {
 
     /// Joins arrays along `axis`; all other dimensions must agree.
     public static func concat(_ parts: [NDArray], axis: Int) -> NDArray {
-        precondition(!parts.isEmpty, "concat of nothing")
+        require(!parts.isEmpty, "concat of nothing")
         let first = parts[0], a = first.normalizedAxes([axis])[0]
         for p in parts {
-            precondition(p.rank == first.rank && p.dtype == first.dtype &&
+            require(p.rank == first.rank && p.dtype == first.dtype &&
                          (0..<p.rank).allSatisfy { $0 == a || p.shape[$0] == first.shape[$0] },
                          "concat shape mismatch \(p.shape) vs \(first.shape)")
         }
@@ -100,7 +100,7 @@ extension NDArray {
     /// Picks entries `indices` along `axis` (repeats allowed).
     public func indexSelect(axis: Int, _ indices: [Int]) -> NDArray {
         let a = normalizedAxes([axis])[0], n = shape[a]
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < n }, "index out of range 0..<\(n)")
+        require(indices.allSatisfy { $0 >= 0 && $0 < n }, "index out of range 0..<\(n)")
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape; outShape[a] = indices.count
         var out = NDArray(shape: outShape, dtype: dtype, zeroed: false)
@@ -120,7 +120,7 @@ extension NDArray {
     /// added at position indices[k] (index-add; repeated indices accumulate in order).
     public func indexAdd(axis: Int, _ indices: [Int], size: Int) -> NDArray {
         let a = normalizedAxes([axis])[0]
-        precondition(shape[a] == indices.count && indices.allSatisfy { $0 >= 0 && $0 < size }, "bad indexAdd")
+        require(shape[a] == indices.count && indices.allSatisfy { $0 >= 0 && $0 < size }, "bad indexAdd")
         let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
         var outShape = shape; outShape[a] = size
         var out = NDArray(shape: outShape, dtype: dtype)
@@ -139,9 +139,9 @@ extension NDArray {
 
     /// self [A, B, M] gathered at index [A, K] (shared across B; -1 gives 0) → [A, B, K].
     public func gatherLast(_ index: [Int32], k: Int) -> NDArray {
-        precondition(rank == 3 && index.count == shape[0] * k, "gatherLast needs [A,B,M] and A*K indices")
+        require(rank == 3 && index.count == shape[0] * k, "gatherLast needs [A,B,M] and A*K indices")
         let m = shape[2]
-        precondition(index.allSatisfy { $0 >= -1 && Int($0) < m }, "gather index out of range")
+        require(index.allSatisfy { $0 >= -1 && Int($0) < m }, "gather index out of range")
         var out = NDArray(shape: [shape[0], shape[1], k], dtype: dtype, zeroed: false)
         index.withUnsafeBufferPointer { idx in
             if dtype == .float32 {
@@ -157,8 +157,8 @@ extension NDArray {
 
     /// Adjoint of `gatherLast`: self [A, B, K] scattered (added) into [A, B, m].
     public func scatterAddLast(_ index: [Int32], m: Int) -> NDArray {
-        precondition(rank == 3 && index.count == shape[0] * shape[2], "scatterAddLast needs [A,B,K] and A*K indices")
-        precondition(index.allSatisfy { $0 >= -1 && Int($0) < m }, "scatter index out of range")
+        require(rank == 3 && index.count == shape[0] * shape[2], "scatterAddLast needs [A,B,K] and A*K indices")
+        require(index.allSatisfy { $0 >= -1 && Int($0) < m }, "scatter index out of range")
         var out = NDArray(shape: [shape[0], shape[1], m], dtype: dtype, zeroed: false)
         index.withUnsafeBufferPointer { idx in
             if dtype == .float32 {
