@@ -11,8 +11,8 @@ public func flatten(_ parameters: [Tensor]) -> Tensor {
 /// pieces into the vector). The vector must hold exactly the elements of all shapes.
 public func unflatten(_ vector: Tensor, shapes: [[Int]]) -> [Tensor] {
     let total = shapes.reduce(0) { $0 + $1.reduce(1, *) }
-    precondition(vector.rank == 1 && vector.count == total,
-                 "unflatten: vector of shape \(vector.shape) for \(total) parameter elements")
+    require(vector.rank == 1 && vector.count == total,
+          "unflatten: vector of shape \(vector.shape) for \(total) parameter elements")
     var start = 0
     return shapes.map { shape in
         let n = shape.reduce(1, *)

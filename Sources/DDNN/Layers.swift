@@ -124,8 +124,8 @@ struct LayerRunner {
             let p = take(2)
             let statistics = bufferCursor < buffers.count ? buffers[bufferCursor] : nil
             bufferCursor += 1
-            precondition(training || statistics != nil,
-                         "batch norm in evaluation mode needs the network's running statistics (buffers)")
+            require(training || statistics != nil,
+                    "batch norm in evaluation mode needs the network's running statistics (buffers)")
             return x.batchNorm(weight: p[0], bias: p[1], statistics: statistics, training: training)
         }
     }

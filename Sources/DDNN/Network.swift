@@ -78,17 +78,18 @@ public struct Network: Sendable {
         return features.linear(weight: parameters[n - 2], bias: parameters[n - 1])
     }
 
-    /// Programming errors (wrong list for this network), so they trap with a message naming the mismatch.
+    /// Programming errors (wrong list for this network): they stop with a message naming the mismatch, also in
+    /// the -Ounchecked release build (`require`), since a short list would otherwise be read out of bounds.
     private func checkArguments(_ x: Tensor, _ parameters: [Tensor], _ buffers: [BatchNormStatistics]) {
-        precondition(x.rank == 4 && Array(x.shape.dropFirst()) == inputShape,
-                     "\(spec): input shape \(x.shape), expected [N] + \(inputShape)")
-        precondition(parameters.count == parameterInfo.count,
-                     "\(spec): \(parameters.count) parameters given, \(parameterInfo.count) expected")
+        require(x.rank == 4 && Array(x.shape.dropFirst()) == inputShape,
+                "\(spec): input shape \(x.shape), expected [N] + \(inputShape)")
+        require(parameters.count == parameterInfo.count,
+                "\(spec): \(parameters.count) parameters given, \(parameterInfo.count) expected")
         for (p, info) in zip(parameters, parameterInfo) {
-            precondition(p.shape == info.shape, "\(spec): parameter \(info.name) has shape \(p.shape), expected \(info.shape)")
+            require(p.shape == info.shape, "\(spec): parameter \(info.name) has shape \(p.shape), expected \(info.shape)")
         }
-        precondition(buffers.isEmpty || buffers.count == bufferNames.count,
-                     "\(spec): \(buffers.count) buffers given, \(bufferNames.count) expected")
+        require(buffers.isEmpty || buffers.count == bufferNames.count,
+                "\(spec): \(buffers.count) buffers given, \(bufferNames.count) expected")
     }
 }
 

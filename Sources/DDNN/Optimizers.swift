@@ -27,9 +27,9 @@ public protocol Optimizer {
 }
 
 private func checkUpdate(_ parameters: [Tensor], _ gradients: [Tensor]) {
-    precondition(parameters.count == gradients.count, "optimiser: \(parameters.count) parameters, \(gradients.count) gradients")
+    require(parameters.count == gradients.count, "optimiser: \(parameters.count) parameters, \(gradients.count) gradients")
     for (p, g) in zip(parameters, gradients) {
-        precondition(p.shape == g.shape && p.dtype == g.dtype, "optimiser: gradient \(g.shape) for parameter \(p.shape)")
+        require(p.shape == g.shape && p.dtype == g.dtype, "optimiser: gradient \(g.shape) for parameter \(p.shape)")
     }
 }
 
