@@ -94,3 +94,18 @@ func finiteDifferenceError(_ inputs: [Tensor], analytic: [Tensor], eps: Double =
         #expect(error < 1e-6, "\(name)")
     }
 }
+
+/// The checker itself must notice a wrong gradient: one element off by 0.5, with coordinate sampling off
+/// (`perTensor: 0`), so only the random directions can see it.
+@Test func finiteDifferenceCheckerDetectsWrongGradients() throws {
+    let net = try network("convnet-w4-d2", size: 10)
+    let params = net.initialParameters(seed: 71, dtype: .float64)
+    let x = randomTensor([2, 1, 10, 10], seed: 72).requiringGrad()
+    let loss = { (xs: [Tensor]) in net.forward(xs[0], parameters: params).crossEntropy(labels: [0, 1]).item() }
+    let g = grad(of: net.forward(x, parameters: params).crossEntropy(labels: [0, 1]), wrt: [x])[0]
+    #expect(finiteDifferenceError([x], analytic: [g], loss) < 1e-6)
+    var values = g.doubles
+    let largest = try #require(values.indices.max { Swift.abs(values[$0]) < Swift.abs(values[$1]) })
+    values[largest] += 0.5
+    #expect(finiteDifferenceError([x], analytic: [Tensor(shape: g.shape, doubles: values)], perTensor: 0, loss) > 1e-4)
+}
