@@ -168,10 +168,14 @@ extension Tensor {
     /// an equivalent expression in Tensor ops. Its vector–Jacobian product is the partial gradient of
     /// `composite(inputs)` (inputs held independent), so the op is differentiable to any order while
     /// the recorded graph keeps only this one node and its inputs (not the composite's intermediates).
+    /// `fastVJP`, when given, computes the same vector–Jacobian product with a kernel; it is used when
+    /// the backward pass is not recorded.
     static func fused(_ op: String, _ value: NDArray, _ inputs: [Tensor],
+                      fastVJP: ((NDArray, [Bool]) -> [NDArray?])? = nil,
                       composite: @escaping ([Tensor]) -> Tensor) -> Tensor {
         record(op, value, inputs) { upstream, need in
             let createGraph = GradMode.isEnabled
+            if !createGraph, let fastVJP { return fastVJP(upstream.array, need).map { $0.map { Tensor($0) } } }
             // Without createGraph the result only needs values: differentiate on detached copies.
             let args = createGraph ? inputs : inputs.map { Tensor($0.array, requiresGrad: true) }
             let out = GradMode.with(true) { composite(args) }
