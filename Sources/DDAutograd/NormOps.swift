@@ -28,19 +28,40 @@ extension Tensor {
         return Tensor.record("groupNorm", value, inputs) { g, need in
             var out = [Tensor?](repeating: nil, count: inputs.count)
             let needGamma = weightSlot.map { need[$0] } ?? false, needBeta = biasSlot.map { need[$0] } ?? false
-            if GradMode.isEnabled {
-                let grads = Tensor.groupNormGradient(x: x, gamma: weight, gradOutput: g, groups: groups, eps: eps,
-                                                     needInput: need[0], needGamma: needGamma, needBeta: needBeta)
-                out[0] = grads.input
-                if let w = weightSlot { out[w] = grads.gamma }
-                if let b = biasSlot { out[b] = grads.beta }
-                return out
-            }
             let grads = x.array.groupNormBackward(groups: groups, gamma: weight?.array, gradOutput: g.array, mean: mean,
                                                   rstd: rstd, needInput: need[0], needGamma: needGamma, needBeta: needBeta)
-            out[0] = grads.input.map { Tensor($0) }
-            if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
-            if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+            if !GradMode.isEnabled {
+                out[0] = grads.input.map { Tensor($0) }
+                if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
+                if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+                return out
+            }
+            // createGraph: fused values, derivatives from the Tensor-op formula (see `fused`).
+            let gammaArgs = weight.map { [$0] } ?? []
+            if let dx = grads.input {
+                let fast: (NDArray, [Bool]) -> [NDArray?] = { u, need in
+                    let r = x.array.groupNormInputGradBackward(groups: groups, gamma: weight?.array, gradOutput: g.array,
+                                                               upstream: u, mean: mean, rstd: rstd, needInput: need[0],
+                                                               needGradOutput: need[1], needGamma: need.count > 2 && need[2])
+                    return [r.input, r.gradOutput] + (need.count > 2 ? [r.gamma] : [])
+                }
+                out[0] = Tensor.fused("groupNormInputGrad", dx, [x, g] + gammaArgs, fastVJP: fast) { a in
+                    Tensor.groupNormGradient(x: a[0], gamma: a.count > 2 ? a[2] : nil, gradOutput: a[1], groups: groups,
+                                             eps: eps, needInput: true, needGamma: false, needBeta: false).input!
+                }
+            }
+            if let w = weightSlot, let dGamma = grads.gamma {
+                let fast: (NDArray, [Bool]) -> [NDArray?] = { u, need in
+                    let r = x.array.groupNormWeightGradBackward(groups: groups, gradOutput: g.array, upstream: u, mean: mean,
+                                                                rstd: rstd, needInput: need[0], needGradOutput: need[1])
+                    return [r.input, r.gradOutput]
+                }
+                out[w] = Tensor.fused("groupNormWeightGrad", dGamma, [x, g], fastVJP: fast) { a in
+                    Tensor.groupNormGradient(x: a[0], gamma: nil, gradOutput: a[1], groups: groups, eps: eps,
+                                             needInput: false, needGamma: true, needBeta: false).gamma!
+                }
+            }
+            if let b = biasSlot, needBeta { out[b] = g.sum(axes: [0] + Array(2..<x.rank)) }
             return out
         }
     }
@@ -99,19 +120,28 @@ extension Tensor {
         return Tensor.record("batchNorm", value, inputs) { g, need in
             var out = [Tensor?](repeating: nil, count: inputs.count)
             let needGamma = weightSlot.map { need[$0] } ?? false, needBeta = biasSlot.map { need[$0] } ?? false
-            if GradMode.isEnabled {
-                let grads = Tensor.batchNormGradient(x: x, gamma: weight, gradOutput: g, eps: eps, needInput: need[0],
-                                                     needGamma: needGamma, needBeta: needBeta)
-                out[0] = grads.input
-                if let w = weightSlot { out[w] = grads.gamma }
-                if let b = biasSlot { out[b] = grads.beta }
-                return out
-            }
             let grads = x.array.batchNormBackward(gamma: weight?.array, gradOutput: g.array, mean: mean, rstd: rstd,
                                                   needInput: need[0], needGamma: needGamma, needBeta: needBeta)
-            out[0] = grads.input.map { Tensor($0) }
-            if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
-            if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+            if !GradMode.isEnabled {
+                out[0] = grads.input.map { Tensor($0) }
+                if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
+                if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+                return out
+            }
+            let gammaArgs = weight.map { [$0] } ?? []
+            if let dx = grads.input {
+                out[0] = Tensor.fused("batchNormInputGrad", dx, [x, g] + gammaArgs) { a in
+                    Tensor.batchNormGradient(x: a[0], gamma: a.count > 2 ? a[2] : nil, gradOutput: a[1], eps: eps,
+                                             needInput: true, needGamma: false, needBeta: false).input!
+                }
+            }
+            if let w = weightSlot, let dGamma = grads.gamma {
+                out[w] = Tensor.fused("batchNormWeightGrad", dGamma, [x, g]) { a in
+                    Tensor.batchNormGradient(x: a[0], gamma: nil, gradOutput: a[1], eps: eps,
+                                             needInput: false, needGamma: true, needBeta: false).gamma!
+                }
+            }
+            if let b = biasSlot, needBeta { out[b] = g.sum(axes: [0] + Array(2..<x.rank)) }
             return out
         }
     }

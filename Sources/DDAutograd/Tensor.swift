@@ -96,18 +96,26 @@ public struct Tensor: @unchecked Sendable {
 /// - `createGraph`: record the backward pass too, so the returned gradients can be differentiated
 ///   again (gradients of gradients). When false, the backward pass records nothing.
 public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGraph: Bool = false) -> [Tensor] {
+    reverseMode(of: loss, wrt: wrt, seed: seed, createGraph: createGraph, holdingInputsFixed: false)
+}
+
+/// Reverse-mode core. With `holdingInputsFixed`, the `wrt` tensors are treated as independent variables:
+/// the walk stops at them (partial derivatives), even if one of them was computed from another.
+func reverseMode(of loss: Tensor, wrt: [Tensor], seed: Tensor?, createGraph: Bool, holdingInputsFixed: Bool) -> [Tensor] {
     require(seed != nil || loss.count == 1, "grad(of:) needs a scalar loss or an explicit seed gradient")
     if let seed { require(seed.shape == loss.shape, "seed shape \(seed.shape) != loss shape \(loss.shape)") }
     let zeros = { (t: Tensor) in Tensor(NDArray.zeros(t.shape, dtype: t.dtype)) }
     guard let root = loss.node else { return wrt.map(zeros) }
 
+    let targets = Set(wrt.compactMap { $0.node.map(ObjectIdentifier.init) })
     // Post-order DFS (iterative: unrolled training loops make deep graphs): parents before children.
     var order: [GradNode] = []
     var visited = Set<ObjectIdentifier>()
     var stack: [(GradNode, Int)] = [(root, 0)]
     visited.insert(ObjectIdentifier(root))
     while let (node, next) = stack.popLast() {
-        if next < node.inputs.count {
+        let expand = !(holdingInputsFixed && targets.contains(ObjectIdentifier(node)))
+        if expand && next < node.inputs.count {
             stack.append((node, next + 1))
             if let p = node.inputs[next], visited.insert(ObjectIdentifier(p)).inserted { stack.append((p, 0)) }
         } else {
@@ -115,7 +123,6 @@ public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGrap
         }
     }
     // A node needs a gradient only if some target is reachable through it.
-    let targets = Set(wrt.compactMap { $0.node.map(ObjectIdentifier.init) })
     var needed = Set<ObjectIdentifier>()
     for node in order {
         let id = ObjectIdentifier(node)
@@ -132,7 +139,9 @@ public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGrap
             let id = ObjectIdentifier(node)
             guard needed.contains(id), let rule = node.backward, let g = grads[id] else { continue }
             if !targets.contains(id) { grads[id] = nil }  // free as we go
+            if holdingInputsFixed && targets.contains(id) { continue }
             let mask = node.inputs.map { $0.map { needed.contains(ObjectIdentifier($0)) } ?? false }
+            if !mask.contains(true) { continue }
             let started = BackwardProfile.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
             let inputGrads = rule(g, mask)
             if BackwardProfile.isEnabled {
@@ -152,4 +161,26 @@ public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGrap
 public enum BackwardProfile {
     nonisolated(unsafe) public static var isEnabled = false
     nonisolated(unsafe) public static var seconds: [String: Double] = [:]
+}
+
+extension Tensor {
+    /// Records an op whose value comes from a fused kernel and whose derivatives come from `composite`,
+    /// an equivalent expression in Tensor ops. Its vector–Jacobian product is the partial gradient of
+    /// `composite(inputs)` (inputs held independent), so the op is differentiable to any order while
+    /// the recorded graph keeps only this one node and its inputs (not the composite's intermediates).
+    /// `fastVJP`, when given, computes the same vector–Jacobian product with a kernel; it is used when
+    /// the backward pass is not recorded.
+    static func fused(_ op: String, _ value: NDArray, _ inputs: [Tensor],
+                      fastVJP: ((NDArray, [Bool]) -> [NDArray?])? = nil,
+                      composite: @escaping ([Tensor]) -> Tensor) -> Tensor {
+        record(op, value, inputs) { upstream, need in
+            let createGraph = GradMode.isEnabled
+            if !createGraph, let fastVJP { return fastVJP(upstream.array, need).map { $0.map { Tensor($0) } } }
+            // Without createGraph the result only needs values: differentiate on detached copies.
+            let args = createGraph ? inputs : inputs.map { Tensor($0.array, requiresGrad: true) }
+            let out = GradMode.with(true) { composite(args) }
+            let grads = reverseMode(of: out, wrt: args, seed: upstream, createGraph: createGraph, holdingInputsFixed: true)
+            return grads.enumerated().map { need[$0.offset] ? $0.element : nil }
+        }
+    }
 }

@@ -34,6 +34,9 @@ public struct ConvGeometry: Equatable, Sendable {
 public enum Conv2D {
     /// Target size (elements) of the im2col buffer; the batch is processed in chunks that fit.
     nonisolated(unsafe) public static var columnBudget = 8 << 20
+    /// From this many output pixels per sample on, one gemm per sample writes NCHW directly (wide enough
+    /// to stay efficient) instead of one chunk-wide gemm plus a layout copy.
+    nonisolated(unsafe) public static var directMinimumPixels = 256
 
     /// Output columns ox whose input column ox·stride − pad + kx lies inside the image.
     @inlinable @inline(__always)
@@ -132,6 +135,33 @@ public enum Conv2D {
     public static func forward<T: KernelFloat>(_ g: ConvGeometry, input: UnsafePointer<T>, weight: UnsafePointer<T>,
                                                bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
+        if p >= directMinimumPixels {
+            // Per-sample gemms write NCHW output directly; the bias rides along as a row of ones in the
+            // column matrix and an extra weight column, so no extra pass over the output is needed.
+            let rows = bias == nil ? k : k + 1
+            let col = UnsafeMutablePointer<T>.allocate(capacity: rows * chunk * p)
+            let augmented = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * rows)
+            defer { col.deallocate(); augmented.deallocate() }
+            if let bias {
+                for o in 0..<g.outChannels {
+                    (augmented + o * rows).update(from: weight + o * k, count: k)
+                    augmented[o * rows + k] = bias[o]
+                }
+            }
+            let w = bias == nil ? weight : UnsafePointer(augmented)
+            var first = 0
+            while first < g.batch {
+                let count = min(chunk, g.batch - first)
+                im2col(g, input: input, first: first, count: count, col: col)
+                if bias != nil { (col + k * count * p).update(repeating: 1, count: count * p) }
+                for s in 0..<count {
+                    T.gemm(transA: false, transB: false, m: g.outChannels, n: p, k: rows, alpha: 1, a: w, lda: rows,
+                           b: col + s * p, ldb: count * p, beta: 0, c: output + (first + s) * g.outChannels * p, ldc: p)
+                }
+                first += count
+            }
+            return
+        }
         let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)
         let packed = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * chunk * p)
         defer { col.deallocate(); packed.deallocate() }
@@ -157,10 +187,18 @@ public enum Conv2D {
         var first = 0
         while first < g.batch {
             let count = min(chunk, g.batch - first)
-            shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
-                    toPacked: true, bias: nil)
-            T.gemm(transA: true, transB: false, m: k, n: count * p, k: g.outChannels, alpha: 1,
-                   a: weight, lda: k, b: packed, ldb: count * p, beta: 0, c: col, ldc: count * p)
+            if p >= directMinimumPixels {
+                // Column layout keeps ld = count * p so col2im is shared with the packed path.
+                for s in 0..<count {
+                    T.gemm(transA: true, transB: false, m: k, n: p, k: g.outChannels, alpha: 1, a: weight, lda: k,
+                           b: gradOutput + (first + s) * g.outChannels * p, ldb: p, beta: 0, c: col + s * p, ldc: count * p)
+                }
+            } else {
+                shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
+                        toPacked: true, bias: nil)
+                T.gemm(transA: true, transB: false, m: k, n: count * p, k: g.outChannels, alpha: 1,
+                       a: weight, lda: k, b: packed, ldb: count * p, beta: 0, c: col, ldc: count * p)
+            }
             col2im(g, col: col, first: first, count: count, gradInput: gradInput)
             first += count
         }
@@ -179,10 +217,18 @@ public enum Conv2D {
         while first < g.batch {
             let count = min(chunk, g.batch - first)
             im2col(g, input: input, first: first, count: count, col: col)
-            shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
-                    toPacked: true, bias: nil)
-            T.gemm(transA: false, transB: true, m: g.outChannels, n: k, k: count * p, alpha: 1,
-                   a: packed, lda: count * p, b: col, ldb: count * p, beta: 1, c: gradWeight, ldc: k)
+            if p >= directMinimumPixels {
+                for s in 0..<count {
+                    T.gemm(transA: false, transB: true, m: g.outChannels, n: k, k: p, alpha: 1,
+                           a: gradOutput + (first + s) * g.outChannels * p, lda: p, b: col + s * p, ldb: count * p,
+                           beta: 1, c: gradWeight, ldc: k)
+                }
+            } else {
+                shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
+                        toPacked: true, bias: nil)
+                T.gemm(transA: false, transB: true, m: g.outChannels, n: k, k: count * p, alpha: 1,
+                       a: packed, lda: count * p, b: col, ldb: count * p, beta: 1, c: gradWeight, ldc: k)
+            }
             first += count
         }
     }

@@ -62,6 +62,11 @@ import Testing
         let x = randomTensor([2, 4, 3, 3], seed: 51), w = randomTensor([4], seed: 52), b = randomTensor([4], seed: 53)
         checkGradients([x, w, b]) { t in project(t[0].groupNorm(groups: 2, weight: t[1], bias: t[2])) }
         checkSecondOrder([x, w, b]) { t in project(t[0].groupNorm(groups: 4, weight: t[1], bias: t[2]).tanh()) }
+        // Third order: the createGraph gradient is itself differentiated twice (fused ops' composite VJPs).
+        checkSecondOrder([x, w, b]) { t in
+            let g = grad(of: project(t[0].groupNorm(groups: 2, weight: t[1], bias: t[2]).tanh()), wrt: [t[0], t[1]], createGraph: true)
+            return project(g[0], seed: 7) + project(g[1], seed: 8)
+        }
         let y = x.groupNorm(groups: 4, weight: nil, bias: nil).doubles
         let plane = Array(y[0..<9]), mean = plane.reduce(0, +) / 9
         let variance = plane.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 9
@@ -73,6 +78,11 @@ import Testing
         checkGradients([x, w, b]) { t in project(t[0].batchNorm(weight: t[1], bias: t[2], statistics: nil, training: true)) }
         checkSecondOrder([x, w, b]) { t in
             project(t[0].batchNorm(weight: t[1], bias: t[2], statistics: nil, training: true).sigmoid())
+        }
+        checkSecondOrder([x, w, b]) { t in
+            let g = grad(of: project(t[0].batchNorm(weight: t[1], bias: t[2], statistics: nil, training: true).sigmoid()),
+                         wrt: [t[0], t[1]], createGraph: true)
+            return project(g[0], seed: 7) + project(g[1], seed: 8)
         }
         let stats = BatchNormStatistics(channels: 2, momentum: 0.1, dtype: .float64)
         _ = x.batchNorm(weight: nil, bias: nil, statistics: stats, training: true)

@@ -22,6 +22,16 @@ import Testing
         checkGradients([g]) { t in project(t[0].scatterAddLast([1, 1, 0, 6, 2, 3, -1, 5, 4, 4], m: 7)) }
     }
 
+    @Test func selectAndConstantScaling() {
+        let a = randomTensor([2, 3], seed: 15), b = randomTensor([2, 3], seed: 16)
+        let mask = NDArray(shape: [1, 3], doubles: [1, 0, 1])
+        checkGradients([a, b]) { t in project(Tensor.select(mask, t[0], t[1])) }
+        checkSecondOrder([a, b]) { t in project(Tensor.select(mask, t[0].square(), t[1] * t[0])) }
+        let picked = Tensor.select(mask, a, b).doubles, av = a.doubles, bv = b.doubles
+        #expect(picked == [av[0], bv[1], av[2], av[3], bv[4], av[5]])
+        checkGradients([a]) { t in project(t[0].scaled(by: mask)) }
+    }
+
     @Test func forwardValues() {
         let x = Tensor(shape: [2, 3], doubles: [0, 1, 2, 3, 4, 5])
         #expect(x.transposed().doubles == [0, 3, 1, 4, 2, 5])
