@@ -1,1 +1,0 @@
-// DDAutograd: placeholder until the module lands.

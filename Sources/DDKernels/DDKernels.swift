@@ -1,1 +1,0 @@
-// DDKernels: placeholder until the module lands.

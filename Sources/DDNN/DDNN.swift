@@ -1,1 +1,0 @@
-// DDNN: placeholder until the module lands.

@@ -1,1 +1,0 @@
-// DDTensor: placeholder until the module lands.
