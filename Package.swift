@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "DDKernels", dependencies: ["COpenBLAS"], swiftSettings: release),
         .target(name: "DDTensor", dependencies: ["DDKernels"], swiftSettings: release),
         .target(name: "DDAutograd", dependencies: ["DDTensor"], swiftSettings: release),
+        .target(name: "DDNN", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
+        .target(name: "DDAugment", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
         .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
@@ -43,6 +45,8 @@ let package = Package(
 
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"]),
+        .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"]),
+        .testTarget(name: "DDAugmentTests", dependencies: ["DDAugment", "DDAutograd", "DDTensor"]),
         .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),

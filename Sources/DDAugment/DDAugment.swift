@@ -1,0 +1,1 @@
+// DDAugment: placeholder until the module lands.

@@ -1,1 +1,0 @@
-// DDCLI: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// DDNN: placeholder until the module lands.
