@@ -89,7 +89,11 @@ extension Tensor {
         Tensor.record("abs", array.map(.abs), [self]) { g, _ in [g.scaled(by: self.array.map(.sign))] }
     }
     public func relu() -> Tensor {
-        Tensor.record("relu", array.map(.relu), [self]) { g, _ in [g.scaled(by: self.array.map(.step))] }
+        Tensor.record("relu", array.map(.relu), [self]) { g, _ in
+            // One fused pass when the backward is not recorded; a constant mask otherwise.
+            if !GradMode.isEnabled { return [Tensor(g.array.binary(self.array, .passWherePositive))] }
+            return [g.scaled(by: self.array.map(.step))]
+        }
     }
     public func leakyReLU(_ slope: Double = 0.01) -> Tensor {
         Tensor.record("leakyReLU", array.map(.leakyReLU(slope)), [self]) { g, _ in

@@ -16,15 +16,56 @@ public final class BatchNormStatistics {
 extension Tensor {
     /// Group normalisation of [N, C, ...] over each group of C/groups channels and all spatial positions,
     /// with per-channel affine weight/bias [C]. GroupNorm(C, C) is what the reference calls instance norm.
-    /// Built from Tensor ops, so its gradient (and gradient of gradient) comes from composition.
+    /// Forward and first-order backward are fused kernels; when the backward pass itself is recorded
+    /// (createGraph), the gradient is built from Tensor ops instead, so it is differentiable again.
     public func groupNorm(groups: Int, weight: Tensor?, bias: Tensor?, eps: Double = 1e-5) -> Tensor {
-        precondition(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels not divisible by \(groups)")
-        let n = shape[0], c = shape[1]
-        let xr = reshaped([n, groups, -1])
+        let x = self
+        let (value, mean, rstd) = array.groupNorm(groups: groups, gamma: weight?.array, beta: bias?.array, eps: eps)
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        let weightSlot = weight == nil ? nil : 1, biasSlot = bias == nil ? nil : (weight == nil ? 1 : 2)
+        return Tensor.record("groupNorm", value, inputs) { g, need in
+            var out = [Tensor?](repeating: nil, count: inputs.count)
+            let needGamma = weightSlot.map { need[$0] } ?? false, needBeta = biasSlot.map { need[$0] } ?? false
+            if GradMode.isEnabled {
+                let grads = Tensor.groupNormGradient(x: x, gamma: weight, gradOutput: g, groups: groups, eps: eps,
+                                                     needInput: need[0], needGamma: needGamma, needBeta: needBeta)
+                out[0] = grads.input
+                if let w = weightSlot { out[w] = grads.gamma }
+                if let b = biasSlot { out[b] = grads.beta }
+                return out
+            }
+            let grads = x.array.groupNormBackward(groups: groups, gamma: weight?.array, gradOutput: g.array, mean: mean,
+                                                  rstd: rstd, needInput: need[0], needGamma: needGamma, needBeta: needBeta)
+            out[0] = grads.input.map { Tensor($0) }
+            if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
+            if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+            return out
+        }
+    }
+
+    /// The group-norm gradient written with Tensor ops (used when gradients must be differentiable):
+    /// dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)), dγ = Σ g ⊙ x̂, dβ = Σ g, with dx̂ = g ⊙ γ.
+    static func groupNormGradient(x: Tensor, gamma: Tensor?, gradOutput g: Tensor, groups: Int, eps: Double,
+                                  needInput: Bool, needGamma: Bool, needBeta: Bool)
+        -> (input: Tensor?, gamma: Tensor?, beta: Tensor?) {
+        let n = x.shape[0], c = x.shape[1]
+        var channelShape = [Int](repeating: 1, count: x.rank); channelShape[1] = c
+        let reduceAxes = [0] + Array(2..<x.rank)
+        let xr = x.reshaped([n, groups, -1])
         let centered = xr - xr.mean(axes: [2], keepDims: true)
-        let variance = centered.square().mean(axes: [2], keepDims: true)
-        let normalized = (centered * (variance + eps).sqrt().reciprocal()).reshaped(shape)
-        return affinePerChannel(normalized, weight: weight, bias: bias, channels: c)
+        let rstd = (centered.square().mean(axes: [2], keepDims: true) + eps).sqrt().reciprocal()
+        let xhat = centered * rstd
+        var dx: Tensor? = nil
+        if needInput {
+            let dxhat = (gamma.map { g * $0.reshaped(channelShape) } ?? g).reshaped([n, groups, -1])
+            let inner = dxhat - dxhat.mean(axes: [2], keepDims: true) - xhat * (dxhat * xhat).mean(axes: [2], keepDims: true)
+            dx = (rstd * inner).reshaped(x.shape)
+        }
+        let dGamma = needGamma ? (g * xhat.reshaped(x.shape)).sum(axes: reduceAxes) : nil
+        let dBeta = needBeta ? g.sum(axes: reduceAxes) : nil
+        return (dx, dGamma, dBeta)
     }
 
     /// Batch normalisation over [N, C, ...] (statistics per channel over N and spatial axes).

@@ -1,4 +1,5 @@
 import DDTensor
+import Dispatch
 
 /// A node of the recorded graph: the op's differentiable inputs and its backward rule.
 /// Leaves (tensors created with requiresGrad) have no inputs and no rule.
@@ -132,7 +133,11 @@ public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGrap
             guard needed.contains(id), let rule = node.backward, let g = grads[id] else { continue }
             if !targets.contains(id) { grads[id] = nil }  // free as we go
             let mask = node.inputs.map { $0.map { needed.contains(ObjectIdentifier($0)) } ?? false }
+            let started = BackwardProfile.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
             let inputGrads = rule(g, mask)
+            if BackwardProfile.isEnabled {
+                BackwardProfile.seconds[node.op, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+            }
             for (i, parent) in node.inputs.enumerated() where mask[i] {
                 guard let parent, let gi = inputGrads[i] else { continue }
                 let pid = ObjectIdentifier(parent)
@@ -141,4 +146,10 @@ public func grad(of loss: Tensor, wrt: [Tensor], seed: Tensor? = nil, createGrap
         }
     }
     return wrt.map { t in t.node.flatMap { grads[ObjectIdentifier($0)] } ?? zeros(t) }
+}
+
+/// Optional wall-clock accounting of backward rules by op name (for performance work; off by default).
+public enum BackwardProfile {
+    nonisolated(unsafe) public static var isEnabled = false
+    nonisolated(unsafe) public static var seconds: [String: Double] = [:]
 }

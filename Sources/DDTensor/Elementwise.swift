@@ -44,7 +44,11 @@ func broadcastStrides(_ s: [Int], to out: [Int]) -> [Int] {
     return (0..<out.count).map { i in i < pad || s[i - pad] == 1 ? 0 : own[i - pad] }
 }
 
-public enum BinaryOp: Sendable { case add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual }
+public enum BinaryOp: Sendable {
+    case add, sub, mul, div, maximum, minimum, equal, greater, greaterEqual, less, lessEqual
+    /// b > 0 ? a : 0 — the ReLU backward in one pass (a = gradient, b = the ReLU input).
+    case passWherePositive
+}
 
 public enum UnaryOp: Sendable, Equatable {
     case neg, exp, log, sqrt, abs, sign, floor, square, reciprocal
@@ -146,6 +150,7 @@ extension NDArray {
         case .greaterEqual: run { $0 >= $1 ? 1 : 0 }
         case .less: run { $0 < $1 ? 1 : 0 }
         case .lessEqual: run { $0 <= $1 ? 1 : 0 }
+        case .passWherePositive: run { $1 > 0 ? $0 : 0 }
         }
         return out
     }

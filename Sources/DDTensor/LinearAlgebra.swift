@@ -134,3 +134,43 @@ extension NDArray {
         return (out, idx)
     }
 }
+
+extension NDArray {
+    /// Fused group norm of [N, C, ...]; returns the output and the per-(n, group) mean and 1/std.
+    public func groupNorm(groups: Int, gamma: NDArray?, beta: NDArray?, eps: Double)
+        -> (out: NDArray, mean: NDArray, rstd: NDArray) {
+        precondition(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels not divisible by \(groups)")
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        precondition(gamma.map { $0.count == c } ?? true && beta.map { $0.count == c } ?? true, "groupNorm affine size")
+        var out = NDArray(shape: shape, dtype: dtype, zeroed: false)
+        var mean = NDArray(shape: [n, groups], dtype: dtype, zeroed: false), rstd = mean
+        rstd = NDArray(shape: [n, groups], dtype: dtype, zeroed: false)
+        func run<T: ArrayElement>(_: T.Type) {
+            GroupNormKernel.forward(n: n, c: c, spatial: spatial, groups: groups, eps: eps, x: pointer(T.self),
+                                    gamma: gamma?.pointer(T.self), beta: beta?.pointer(T.self),
+                                    out: out.mutablePointer(T.self), mean: mean.mutablePointer(T.self),
+                                    rstd: rstd.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (out, mean, rstd)
+    }
+
+    /// Gradients of `groupNorm` (self = input) from the saved statistics; nil entries are not computed.
+    public func groupNormBackward(groups: Int, gamma: NDArray?, gradOutput: NDArray, mean: NDArray, rstd: NDArray,
+                                  needInput: Bool, needGamma: Bool, needBeta: Bool)
+        -> (input: NDArray?, gamma: NDArray?, beta: NDArray?) {
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        var gx: NDArray? = needInput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        var gg: NDArray? = needGamma ? NDArray(shape: [c], dtype: dtype, zeroed: false) : nil
+        var gb: NDArray? = needBeta ? NDArray(shape: [c], dtype: dtype, zeroed: false) : nil
+        func run<T: ArrayElement>(_: T.Type) {
+            GroupNormKernel.backward(n: n, c: c, spatial: spatial, groups: groups, x: pointer(T.self),
+                                     gamma: gamma?.pointer(T.self), gradOut: gradOutput.pointer(T.self),
+                                     mean: mean.pointer(T.self), rstd: rstd.pointer(T.self),
+                                     gradX: gx?.mutablePointer(T.self), gradGamma: gg?.mutablePointer(T.self),
+                                     gradBeta: gb?.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (gx, gg, gb)
+    }
+}

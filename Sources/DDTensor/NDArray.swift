@@ -1,4 +1,8 @@
 import DDKernels
+#if os(Linux)
+/// glibc's mallopt (declared here because Swift's Glibc module does not export malloc.h).
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// Element type of an array. Float64 exists so gradient checks have headroom; models run in Float32.
 public enum DType: UInt8, Sendable, CustomStringConvertible {
@@ -20,7 +24,19 @@ public final class ArrayStorage: @unchecked Sendable {
     public let dtype: DType
     @usableFromInline let raw: UnsafeMutableRawPointer
 
+    /// Large tensors are allocated and freed every op. glibc would serve each from a fresh mmap and
+    /// page-fault it in again (most of a training step's time went to the kernel); keeping freed blocks
+    /// in the heap makes them reusable.
+    static let allocatorConfigured: Bool = {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 1 << 30)      // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, Int32.max)    // M_TRIM_THRESHOLD
+        #endif
+        return true
+    }()
+
     init(count: Int, dtype: DType, zeroed: Bool) {
+        _ = ArrayStorage.allocatorConfigured
         self.count = count
         self.dtype = dtype
         let bytes = max(1, count) * dtype.byteSize

@@ -49,6 +49,25 @@ extension NDArray {
             }
             return out
         }
+        // Reduced axes form a prefix and a suffix around a kept block (e.g. per-channel sums over
+        // [N, C, H, W] axes 0, 2, 3): parallel over kept elements, each summing contiguous runs.
+        let firstKept = kept.indices.first { kept[$0] != 1 || shape[$0] == 1 } ?? kept.count
+        let lastKept = kept.indices.last { kept[$0] != 1 || shape[$0] == 1 } ?? -1
+        if firstKept <= lastKept, (firstKept...lastKept).allSatisfy({ kept[$0] == shape[$0] }) {
+            let outer = shape[..<firstKept].reduce(1, *), inner = shape[(lastKept + 1)...].reduce(1, *)
+            let middle = outCount
+            Threads.parallelFor(middle, grain: Swift.max(1, 16384 / Swift.max(1, outer * inner))) { range in
+                for k in range {
+                    var acc = 0.0
+                    for a in 0..<outer {
+                        let p = src + (a * middle + k) * inner
+                        for i in 0..<inner { acc += Double(p[i]) }
+                    }
+                    dst[k] = T(acc)
+                }
+            }
+            return out
+        }
         let plan = StridedPlan(shape: shape, a: contiguousStrides(shape), b: broadcastStrides(kept, to: shape))
         let acc = UnsafeMutablePointer<Double>.allocate(capacity: outCount)
         defer { acc.deallocate() }

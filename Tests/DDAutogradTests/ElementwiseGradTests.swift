@@ -57,6 +57,13 @@ import Testing
         #expect(a.sum(axes: [0]).doubles == [4, 6])
         #expect(a.sum(axes: [1], keepDims: true).shape == [2, 1])
         #expect(a.max(axis: 1).doubles == [2, 4])
+        // Each reduction path: kept middle block, strided general case, trailing block, leading block.
+        let r = Tensor(shape: [2, 3, 2], doubles: (0..<12).map(Double.init))
+        #expect(r.sum(axes: [0, 2]).doubles == [14, 22, 30])
+        #expect(r.sum(axes: [1]).doubles == [6, 9, 24, 27])
+        #expect(r.sum(axes: [1, 2]).doubles == [15, 51])
+        #expect(r.sum(axes: [0]).doubles == [6, 8, 10, 12, 14, 16])
+        #expect(r.sum().item() == 66)
         let p = Tensor(shape: [1, 3], doubles: [1, 2, 3]).softmax(axis: 1).doubles
         let e = [1.0, 2, 3].map { Foundation.exp($0) }, z = e.reduce(0, +)
         for i in 0..<3 { #expect(Swift.abs(p[i] - e[i] / z) < 1e-12) }

@@ -16,12 +16,12 @@ func project(_ out: Tensor, seed: UInt64 = 99) -> Tensor {
 /// Compares grad(of: f(x), wrt: x) with central finite differences in Float64, for every element of every
 /// input. `f` receives leaf tensors that require gradients (so it may itself call `grad`, which is how
 /// second-order checks are built).
-func checkGradients(_ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-6,
+func checkGradients(_ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 1e-6, createGraph: Bool = false,
                     sourceLocation: SourceLocation = #_sourceLocation, _ f: ([Tensor]) -> Tensor) {
     let leaves = inputs.map { Tensor($0.array.converted(to: .float64), requiresGrad: true) }
     let loss = f(leaves)
     #expect(loss.count == 1, sourceLocation: sourceLocation)
-    let analytic = grad(of: loss, wrt: leaves).map(\.doubles)
+    let analytic = grad(of: loss, wrt: leaves, createGraph: createGraph).map(\.doubles)
     var worst = 0.0
     for i in leaves.indices {
         let base = leaves[i].doubles
@@ -50,6 +50,8 @@ func checkGradients(_ inputs: [Tensor], eps: Double = 1e-6, tolerance: Double = 
 func checkSecondOrder(_ inputs: [Tensor], wrt: [Int]? = nil, eps: Double = 1e-6, tolerance: Double = 1e-6,
                       sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor) {
     let chosen = wrt ?? Array(inputs.indices)
+    // The recorded (createGraph) backward path must give the same first gradients as finite differences.
+    checkGradients(inputs, eps: eps, tolerance: tolerance, createGraph: true, sourceLocation: sourceLocation, f)
     checkGradients(inputs, eps: eps, tolerance: tolerance, sourceLocation: sourceLocation) { xs in
         let firsts = grad(of: f(xs), wrt: chosen.map { xs[$0] }, createGraph: true)
         var h: Tensor? = nil
