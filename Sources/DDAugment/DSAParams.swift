@@ -52,13 +52,21 @@ public enum DSATransform: Sendable, Equatable, Codable {
         }
     }
 
-    /// True when every parameter array has the same length (a hand-built value could violate it).
-    var isConsistent: Bool {
+    /// True when every parameter array has the same length and every number is in the range a draw can
+    /// produce for `geometry` (loosely: a decoded value from disk must not be able to trap or overflow).
+    func isValid(for geometry: DSAGeometry) -> Bool {
+        let (h, w) = (geometry.height, geometry.width)
+        func finite(_ v: [Double]) -> Bool { v.allSatisfy(\.isFinite) }
         switch self {
-        case let .crop(rows, columns): return rows.count == columns.count
-        case let .cutout(rows, columns, h, w): return rows.count == columns.count && h >= 0 && w >= 0
-        case let .scale(x, y): return x.count == y.count
-        default: return true
+        case let .brightness(v), let .saturation(v), let .contrast(v), let .rotate(v): return finite(v)
+        case let .crop(rows, columns):
+            return rows.count == columns.count && rows.allSatisfy { (-h...h).contains($0) }
+                && columns.allSatisfy { (-w...w).contains($0) }
+        case let .cutout(rows, columns, height, width):
+            return rows.count == columns.count && (0...h).contains(height) && (0...w).contains(width)
+                && rows.allSatisfy { (0...h).contains($0) } && columns.allSatisfy { (0...w).contains($0) }
+        case .flip: return true
+        case let .scale(x, y): return x.count == y.count && finite(x) && finite(y)
         }
     }
 }
@@ -79,7 +87,7 @@ public struct DSAParams: Sendable, Equatable, Codable {
         self.families = families; self.transforms = transforms; self.sampling = sampling; self.geometry = geometry
     }
 
-    /// Whether the value is applicable: consistent array lengths matching `sampling`, positive geometry.
+    /// Whether the value is applicable: array lengths matching `sampling`, numbers in range, positive geometry.
     public var isValid: Bool {
         let expected: Int
         switch sampling {
@@ -87,7 +95,22 @@ public struct DSAParams: Sendable, Equatable, Codable {
         case let .perSample(n): expected = n
         }
         return geometry.height > 0 && geometry.width > 0 && expected > 0
-            && transforms.allSatisfy { $0.isConsistent && $0.valueCount == expected }
+            && transforms.allSatisfy { $0.isValid(for: geometry) && $0.valueCount == expected }
+    }
+
+    private enum CodingKeys: String, CodingKey { case families, transforms, sampling, geometry }
+
+    /// Decoding validates, so a replayed draw read from a file cannot trap `DSA.apply`.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(families: try container.decode([DSAFamily].self, forKey: .families),
+                  transforms: try container.decode([DSATransform].self, forKey: .transforms),
+                  sampling: try container.decode(DSASampling.self, forKey: .sampling),
+                  geometry: try container.decode(DSAGeometry.self, forKey: .geometry))
+        guard isValid else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "inconsistent or out-of-range DSA parameters"))
+        }
     }
 }
 
@@ -102,6 +125,8 @@ public enum DSA {
                             mode: DSAMode = .single, constants: DSAConstants = .reference,
                             rng: inout RandomGenerator) -> DSAParams {
         precondition(geometry.height > 0 && geometry.width > 0, "DSA geometry needs positive sides, got \(geometry)")
+        precondition((0...1).contains(constants.cropPadRatio) && (0...1).contains(constants.cutoutRatio)
+                     && constants.scaleRatio >= 1, "DSA constants out of range: \(constants)")
         let n: Int
         switch batch {
         case .siamese: n = 1

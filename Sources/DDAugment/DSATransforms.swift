@@ -29,6 +29,17 @@ extension DSA {
         return x
     }
 
+    /// Siamese augmentation: one draw (one value per parameter) applied to every batch, e.g. the real and the
+    /// synthetic images of one class at one matching step. Returns the draw too, for replays.
+    public static func augmentSiamese(_ batches: [Tensor], strategy: DSAStrategy, mode: DSAMode = .single,
+                                      constants: DSAConstants = .reference,
+                                      rng: inout RandomGenerator) -> (augmented: [Tensor], params: DSAParams) {
+        precondition(batches.first.map { $0.rank == 4 } ?? false, "Siamese DSA needs at least one N×C×H×W batch")
+        let geometry = DSAGeometry(height: batches[0].shape[2], width: batches[0].shape[3])
+        let params = draw(strategy: strategy, batch: .siamese, geometry: geometry, mode: mode, constants: constants, rng: &rng)
+        return (batches.map { apply(params, to: $0) }, params)
+    }
+
     /// Non-Siamese augmentation for network training: one family per call (mode 'S'), numbers drawn
     /// independently per sample.
     public static func augment(_ images: Tensor, strategy: DSAStrategy, mode: DSAMode = .single,

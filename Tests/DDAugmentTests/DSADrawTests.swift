@@ -149,3 +149,38 @@ import Testing
         #expect(c == RandomGenerator(seed: 9))
     }
 }
+
+/// Validation of hand-built and decoded draws, and the Siamese convenience.
+@Suite struct DSAParamsValidationTests {
+    let geometry = DSAGeometry(height: 8, width: 8)
+
+    @Test func outOfRangeOrInconsistentValuesAreInvalid() {
+        func valid(_ t: DSATransform) -> Bool {
+            DSAParams(families: [], transforms: [t], sampling: .siamese, geometry: geometry).isValid
+        }
+        #expect(valid(.crop(rows: [8], columns: [-8])))
+        #expect(!valid(.crop(rows: [9], columns: [0])))
+        #expect(!valid(.crop(rows: [Int.min], columns: [0])))
+        #expect(valid(.cutout(centreRows: [8], centreColumns: [0], height: 4, width: 4)))
+        #expect(!valid(.cutout(centreRows: [-1], centreColumns: [0], height: 4, width: 4)))
+        #expect(!valid(.cutout(centreRows: [0], centreColumns: [0], height: 9, width: 4)))
+        #expect(!valid(.rotate(radians: [.nan])))
+        #expect(!DSAParams(families: [], transforms: [.scale(x: [1, 1], y: [1])], sampling: .perSample(2), geometry: geometry).isValid)
+    }
+
+    @Test func decodingRejectsInvalidDraws() throws {
+        let bad = DSAParams(families: [.crop], transforms: [.crop(rows: [1000], columns: [0])], sampling: .siamese, geometry: geometry)
+        let data = try JSONEncoder().encode(bad)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(DSAParams.self, from: data) }
+    }
+
+    @Test func augmentSiameseSharesOneDrawAcrossBatches() {
+        let real = randomTensor([5, 3, 8, 8], seed: 1), synthetic = randomTensor([2, 3, 8, 8], seed: 2)
+        var rng = RandomGenerator(seed: 3), replay = RandomGenerator(seed: 3)
+        let (augmented, params) = DSA.augmentSiamese([real, synthetic], strategy: .full, mode: .multiple, rng: &rng)
+        #expect(params.sampling == .siamese && params.families == DSAStrategy.full.families)
+        #expect(params == DSA.draw(strategy: .full, batch: .siamese, geometry: geometry, mode: .multiple, rng: &replay))
+        #expect(augmented[0].doubles == DSA.apply(params, to: real).doubles)
+        #expect(augmented[1].doubles == DSA.apply(params, to: synthetic).doubles)
+    }
+}
