@@ -56,7 +56,9 @@ extension DSA {
 extension DSATransform {
     /// Applies this transform to [N, C, H, W]; arrays with one value are shared by every sample.
     public func apply(to x: Tensor) -> Tensor {
+        precondition(x.rank == 4, "DSA needs N×C×H×W images, got shape \(x.shape)")
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
+        precondition(valueCount == 1 || valueCount == n, "\(valueCount) DSA values cannot augment a batch of \(n)")
         func each<T>(_ values: [T]) -> [T] { values.count == 1 ? Array(repeating: values[0], count: n) : values }
         /// A per-sample constant [N or 1, 1, 1, 1] in the images' dtype.
         func perSample(_ values: [Double]) -> NDArray {
