@@ -9,11 +9,11 @@ extension Tensor {
             var ga: Tensor? = nil, gb: Tensor? = nil
             if need[0] {
                 ga = ta ? b.matmul(g, transposeA: tb, transposeB: true) : g.matmul(b, transposeB: !tb)
-                if a.rank == 2 && ga!.rank == 3 { ga = ga!.sum(axes: [0]) }
+                if ga!.shape != a.shape { ga = ga!.sumTo(a.shape) }  // a was shared across the batch
             }
             if need[1] {
                 gb = tb ? g.matmul(a, transposeA: true, transposeB: ta) : a.matmul(g, transposeA: !ta)
-                if b.rank == 2 && gb!.rank == 3 { gb = gb!.sum(axes: [0]) }
+                if gb!.shape != b.shape { gb = gb!.sumTo(b.shape) }
             }
             return [ga, gb]
         }

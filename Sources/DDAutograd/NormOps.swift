@@ -75,7 +75,6 @@ extension Tensor {
                           eps: Double = 1e-5) -> Tensor {
         let c = shape[1]
         var statShape = [Int](repeating: 1, count: rank); statShape[1] = c
-        let axes = [0] + Array(2..<rank)
         if !training {
             guard let statistics else { preconditionFailure("batchNorm in evaluation mode needs running statistics") }
             let scale = (statistics.variance + eps).map(.sqrt).map(.reciprocal).reshaped(statShape)
@@ -83,17 +82,58 @@ extension Tensor {
             let normalized = (self - Tensor(shift)).scaled(by: scale)
             return affinePerChannel(normalized, weight: weight, bias: bias, channels: c)
         }
-        let mean = self.mean(axes: axes, keepDims: true)
-        let centered = self - mean
-        let variance = centered.square().mean(axes: axes, keepDims: true)
+        let x = self
+        let (value, mean, rstd) = array.batchNorm(gamma: weight?.array, beta: bias?.array, eps: eps)
         if let statistics {
+            // Running update with the unbiased batch variance, recovered from 1/std.
             let m = statistics.momentum, count = Double(self.count / c)
-            let unbiased = variance.array.reshaped([c]) * (count / Swift.max(1, count - 1))
-            statistics.mean = statistics.mean * (1 - m) + mean.array.reshaped([c]).converted(to: statistics.mean.dtype) * m
+            let biased = rstd.map(.square).map(.reciprocal) - eps
+            let unbiased = biased * (count / Swift.max(1, count - 1))
+            statistics.mean = statistics.mean * (1 - m) + mean.converted(to: statistics.mean.dtype) * m
             statistics.variance = statistics.variance * (1 - m) + unbiased.converted(to: statistics.variance.dtype) * m
         }
-        let normalized = centered * (variance + eps).sqrt().reciprocal()
-        return affinePerChannel(normalized, weight: weight, bias: bias, channels: c)
+        var inputs = [x]
+        if let weight { inputs.append(weight) }
+        if let bias { inputs.append(bias) }
+        let weightSlot = weight == nil ? nil : 1, biasSlot = bias == nil ? nil : (weight == nil ? 1 : 2)
+        return Tensor.record("batchNorm", value, inputs) { g, need in
+            var out = [Tensor?](repeating: nil, count: inputs.count)
+            let needGamma = weightSlot.map { need[$0] } ?? false, needBeta = biasSlot.map { need[$0] } ?? false
+            if GradMode.isEnabled {
+                let grads = Tensor.batchNormGradient(x: x, gamma: weight, gradOutput: g, eps: eps, needInput: need[0],
+                                                     needGamma: needGamma, needBeta: needBeta)
+                out[0] = grads.input
+                if let w = weightSlot { out[w] = grads.gamma }
+                if let b = biasSlot { out[b] = grads.beta }
+                return out
+            }
+            let grads = x.array.batchNormBackward(gamma: weight?.array, gradOutput: g.array, mean: mean, rstd: rstd,
+                                                  needInput: need[0], needGamma: needGamma, needBeta: needBeta)
+            out[0] = grads.input.map { Tensor($0) }
+            if let w = weightSlot { out[w] = grads.gamma.map { Tensor($0) } }
+            if let b = biasSlot { out[b] = grads.beta.map { Tensor($0) } }
+            return out
+        }
+    }
+
+    /// Training-mode batch-norm gradient written with Tensor ops (differentiable again); see groupNormGradient.
+    static func batchNormGradient(x: Tensor, gamma: Tensor?, gradOutput g: Tensor, eps: Double,
+                                  needInput: Bool, needGamma: Bool, needBeta: Bool)
+        -> (input: Tensor?, gamma: Tensor?, beta: Tensor?) {
+        var channelShape = [Int](repeating: 1, count: x.rank); channelShape[1] = x.shape[1]
+        let axes = [0] + Array(2..<x.rank)
+        let centered = x - x.mean(axes: axes, keepDims: true)
+        let rstd = (centered.square().mean(axes: axes, keepDims: true) + eps).sqrt().reciprocal()
+        let xhat = centered * rstd
+        var dx: Tensor? = nil
+        if needInput {
+            let dxhat = gamma.map { g * $0.reshaped(channelShape) } ?? g
+            let inner = dxhat - dxhat.mean(axes: axes, keepDims: true) - xhat * (dxhat * xhat).mean(axes: axes, keepDims: true)
+            dx = rstd * inner
+        }
+        let dGamma = needGamma ? (g * xhat).sum(axes: axes) : nil
+        let dBeta = needBeta ? g.sum(axes: axes) : nil
+        return (dx, dGamma, dBeta)
     }
 
     private func affinePerChannel(_ x: Tensor, weight: Tensor?, bias: Tensor?, channels c: Int) -> Tensor {

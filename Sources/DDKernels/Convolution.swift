@@ -35,6 +35,17 @@ public enum Conv2D {
     /// Target size (elements) of the im2col buffer; the batch is processed in chunks that fit.
     nonisolated(unsafe) public static var columnBudget = 8 << 20
 
+    /// Output columns ox whose input column ox·stride − pad + kx lies inside the image.
+    @inlinable @inline(__always)
+    static func validColumns(_ g: ConvGeometry, kx: Int) -> (Int, Int) {
+        let shift = g.padW - kx  // ix = ox·s − shift
+        let lo = shift <= 0 ? 0 : (shift + g.strideW - 1) / g.strideW
+        let limit = g.width - 1 + shift  // need ox·s ≤ limit
+        let hi = limit < 0 ? 0 : limit / g.strideW + 1
+        let outW = g.outWidth
+        return (Swift.min(lo, outW), Swift.max(Swift.min(lo, outW), Swift.min(hi, outW)))
+    }
+
     @inlinable
     static func im2col<T: KernelFloat>(_ g: ConvGeometry, input: UnsafePointer<T>, first: Int, count: Int,
                                        col: UnsafeMutablePointer<T>) {
@@ -54,11 +65,15 @@ public enum Conv2D {
                                 for ox in 0..<wo { dst[ox] = 0 }
                                 continue
                             }
-                            let src = image + iy * w
-                            for ox in 0..<wo {
-                                let ix = ox * g.strideW - g.padW + kx
-                                dst[ox] = (ix >= 0 && ix < w) ? src[ix] : 0
+                            let src = image + iy * w - g.padW + kx
+                            let (lo, hi) = validColumns(g, kx: kx)
+                            for ox in 0..<lo { dst[ox] = 0 }
+                            if g.strideW == 1 {
+                                if lo < hi { (dst + lo).update(from: src + lo, count: hi - lo) }
+                            } else {
+                                for ox in lo..<hi { dst[ox] = src[ox * g.strideW] }
                             }
+                            for ox in hi..<wo { dst[ox] = 0 }
                         }
                     }
                 }
@@ -82,11 +97,9 @@ public enum Conv2D {
                         for oy in 0..<ho {
                             let iy = oy * g.strideH - g.padH + ky
                             if iy < 0 || iy >= h { continue }
-                            let src = row + oy * wo, dst = image + iy * w
-                            for ox in 0..<wo {
-                                let ix = ox * g.strideW - g.padW + kx
-                                if ix >= 0 && ix < w { dst[ix] += src[ox] }
-                            }
+                            let src = row + oy * wo, dst = image + iy * w - g.padW + kx
+                            let (lo, hi) = validColumns(g, kx: kx)
+                            for ox in lo..<hi { dst[ox * g.strideW] += src[ox] }
                         }
                     }
                 }

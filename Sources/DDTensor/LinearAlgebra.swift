@@ -174,3 +174,40 @@ extension NDArray {
         return (gx, gg, gb)
     }
 }
+
+extension NDArray {
+    /// Fused training-mode batch norm of [N, C, ...]; returns the output and per-channel batch mean and 1/std.
+    public func batchNorm(gamma: NDArray?, beta: NDArray?, eps: Double) -> (out: NDArray, mean: NDArray, rstd: NDArray) {
+        precondition(rank >= 2, "batchNorm needs [N, C, ...]")
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        precondition(gamma.map { $0.count == c } ?? true && beta.map { $0.count == c } ?? true, "batchNorm affine size")
+        var out = NDArray(shape: shape, dtype: dtype, zeroed: false)
+        var mean = NDArray(shape: [c], dtype: dtype, zeroed: false)
+        var rstd = NDArray(shape: [c], dtype: dtype, zeroed: false)
+        func run<T: ArrayElement>(_: T.Type) {
+            BatchNormKernel.forward(n: n, c: c, spatial: spatial, eps: eps, x: pointer(T.self), gamma: gamma?.pointer(T.self),
+                                    beta: beta?.pointer(T.self), out: out.mutablePointer(T.self),
+                                    mean: mean.mutablePointer(T.self), rstd: rstd.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (out, mean, rstd)
+    }
+
+    /// Gradients of training-mode `batchNorm` (self = input) from the saved statistics.
+    public func batchNormBackward(gamma: NDArray?, gradOutput: NDArray, mean: NDArray, rstd: NDArray,
+                                  needInput: Bool, needGamma: Bool, needBeta: Bool)
+        -> (input: NDArray?, gamma: NDArray?, beta: NDArray?) {
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        var gx: NDArray? = needInput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        var gg: NDArray? = needGamma ? NDArray(shape: [c], dtype: dtype, zeroed: false) : nil
+        var gb: NDArray? = needBeta ? NDArray(shape: [c], dtype: dtype, zeroed: false) : nil
+        func run<T: ArrayElement>(_: T.Type) {
+            BatchNormKernel.backward(n: n, c: c, spatial: spatial, x: pointer(T.self), gamma: gamma?.pointer(T.self),
+                                     gradOut: gradOutput.pointer(T.self), mean: mean.pointer(T.self),
+                                     rstd: rstd.pointer(T.self), gradX: gx?.mutablePointer(T.self),
+                                     gradGamma: gg?.mutablePointer(T.self), gradBeta: gb?.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (gx, gg, gb)
+    }
+}

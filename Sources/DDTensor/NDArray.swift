@@ -77,13 +77,13 @@ public struct NDArray: @unchecked Sendable {
     public init(shape: [Int], scalars: [Float]) {
         self.init(shape: shape, dtype: .float32, zeroed: false)
         precondition(scalars.count == count, "\(scalars.count) scalars for shape \(shape)")
-        scalars.withUnsafeBufferPointer { mutablePointer(Float.self).update(from: $0.baseAddress!, count: count) }
+        if count > 0 { scalars.withUnsafeBufferPointer { mutablePointer(Float.self).update(from: $0.baseAddress!, count: count) } }
     }
 
     public init(shape: [Int], doubles: [Double]) {
         self.init(shape: shape, dtype: .float64, zeroed: false)
         precondition(doubles.count == count, "\(doubles.count) doubles for shape \(shape)")
-        doubles.withUnsafeBufferPointer { mutablePointer(Double.self).update(from: $0.baseAddress!, count: count) }
+        if count > 0 { doubles.withUnsafeBufferPointer { mutablePointer(Double.self).update(from: $0.baseAddress!, count: count) } }
     }
 
     public static func zeros(_ shape: [Int], dtype: DType = .float32) -> NDArray { NDArray(shape: shape, dtype: dtype) }

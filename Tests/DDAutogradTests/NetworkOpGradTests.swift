@@ -36,6 +36,13 @@ import Testing
         checkGradients([a, d]) { t in project(t[0].matmul(t[1], transposeA: true, transposeB: true)) }
         checkGradients([d, a]) { t in project(t[0].matmul(t[1])) }
         checkSecondOrder([a, c]) { t in project(t[1].matmul(t[0], transposeA: true).square()) }
+        let single = randomTensor([1, 3, 4], seed: 37)
+        checkGradients([single, c]) { t in project(t[0].matmul(t[1], transposeA: true)) }
+        // Batched product against per-batch 2-D products.
+        let batched = a.matmul(c, transposeA: true).doubles
+        let first = a.sliced(axis: 0, 0..<1).reshaped([3, 4]).matmul(c.sliced(axis: 0, 0..<1).reshaped([3, 5]), transposeA: true)
+        #expect(zip(batched.prefix(20), first.doubles).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+        #expect(Tensor(shape: [0], scalars: []).count == 0)
     }
 
     @Test func pooling() {

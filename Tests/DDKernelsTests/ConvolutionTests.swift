@@ -27,6 +27,8 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
         ConvGeometry(batch: 2, inChannels: 3, height: 8, width: 9, outChannels: 2, kernelH: 3, kernelW: 2, strideH: 2, strideW: 3, padH: 2, padW: 0),
         ConvGeometry(batch: 2, inChannels: 1, height: 5, width: 5, outChannels: 3, kernelH: 1, kernelW: 1),
         ConvGeometry(batch: 1, inChannels: 2, height: 4, width: 4, outChannels: 2, kernelH: 5, kernelW: 5, padH: 3, padW: 3),
+        ConvGeometry(batch: 2, inChannels: 2, height: 6, width: 7, outChannels: 3, kernelH: 3, kernelW: 4, strideH: 2, strideW: 2, padH: 1, padW: 2),
+        ConvGeometry(batch: 1, inChannels: 1, height: 3, width: 2, outChannels: 1, kernelH: 3, kernelW: 3, strideH: 3, strideW: 3, padH: 2, padW: 2),
     ]
 
     @Test(arguments: geometries)

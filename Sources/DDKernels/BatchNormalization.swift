@@ -1,0 +1,67 @@
+/// Fused training-mode batch normalisation over NCHW data viewed as [N, C, S]: statistics per channel
+/// over N and S (biased variance, Double accumulation, two passes). Parallel over channels; each channel
+/// is reduced in a fixed order, so results do not depend on the thread count.
+public enum BatchNormKernel {
+    /// out = (x − mean[c]) · rstd[c] · gamma[c] + beta[c]; writes the batch mean and rstd per channel.
+    @inlinable
+    public static func forward<T: KernelFloat>(n: Int, c: Int, spatial: Int, eps: Double, x: UnsafePointer<T>,
+                                               gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
+                                               out: UnsafeMutablePointer<T>, mean: UnsafeMutablePointer<T>,
+                                               rstd: UnsafeMutablePointer<T>) {
+        let count = Double(n * spatial)
+        Threads.parallelFor(c, grain: 1) { range in
+            for ch in range {
+                var s = 0.0
+                for sample in 0..<n {
+                    let p = x + (sample * c + ch) * spatial
+                    for i in 0..<spatial { s += Double(p[i]) }
+                }
+                let m = s / count
+                var v = 0.0
+                for sample in 0..<n {
+                    let p = x + (sample * c + ch) * spatial
+                    for i in 0..<spatial { let d = Double(p[i]) - m; v += d * d }
+                }
+                let r = 1 / (v / count + eps).squareRoot()
+                mean[ch] = T(m); rstd[ch] = T(r)
+                let scale = T(r) * (gamma?[ch] ?? 1), shift = (beta?[ch] ?? 0) - T(m) * scale
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    let src = x + off, dst = out + off
+                    for i in 0..<spatial { dst[i] = src[i] * scale + shift }
+                }
+            }
+        }
+    }
+
+    /// Gradients of `forward` from the saved batch statistics (each output optional):
+    /// dx = rstd · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ ⊙ x̂)) per channel with dx̂ = g · gamma; dγ = Σ g x̂; dβ = Σ g.
+    @inlinable
+    public static func backward<T: KernelFloat>(n: Int, c: Int, spatial: Int, x: UnsafePointer<T>,
+                                                gamma: UnsafePointer<T>?, gradOut: UnsafePointer<T>,
+                                                mean: UnsafePointer<T>, rstd: UnsafePointer<T>,
+                                                gradX: UnsafeMutablePointer<T>?, gradGamma: UnsafeMutablePointer<T>?,
+                                                gradBeta: UnsafeMutablePointer<T>?) {
+        let count = Double(n * spatial)
+        Threads.parallelFor(c, grain: 1) { range in
+            for ch in range {
+                let m = mean[ch], r = rstd[ch]
+                var sg = 0.0, sgx = 0.0
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    let xs = x + off, gs = gradOut + off
+                    for i in 0..<spatial { let gv = Double(gs[i]); sg += gv; sgx += gv * Double((xs[i] - m) * r) }
+                }
+                gradBeta?[ch] = T(sg); gradGamma?[ch] = T(sgx)
+                guard let gradX else { continue }
+                let gm = gamma?[ch] ?? 1
+                let meanA = T(sg / count) * gm, meanB = T(sgx / count) * gm
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    let xs = x + off, gs = gradOut + off, dx = gradX + off
+                    for i in 0..<spatial { dx[i] = r * (gs[i] * gm - meanA - (xs[i] - m) * r * meanB) }
+                }
+            }
+        }
+    }
+}
