@@ -89,12 +89,16 @@ extension Tensor {
         Tensor.record("abs", array.map(.abs), [self]) { g, _ in [g.scaled(by: self.array.map(.sign))] }
     }
     public func relu() -> Tensor {
-        Tensor.record("relu", array.map(.relu), [self]) { g, _ in
-            // One fused pass when the backward is not recorded; a constant mask otherwise.
-            if !GradMode.isEnabled { return [Tensor(g.array.binary(self.array, .passWherePositive))] }
-            return [g.scaled(by: self.array.map(.step))]
-        }
+        Tensor.record("relu", array.map(.relu), [self]) { g, _ in [g.passingWherePositive(self)] }
     }
+
+    /// self where `reference` > 0, else 0 (the ReLU backward, one pass). Differentiable in self only:
+    /// the mask is piecewise constant. Reuses `reference` rather than storing a separate mask.
+    public func passingWherePositive(_ reference: Tensor) -> Tensor {
+        let value = array.binary(reference.array, .passWherePositive), mask = reference.detach()
+        return Tensor.record("passWherePositive", value, [self]) { gg, _ in [gg.passingWherePositive(mask)] }
+    }
+
     public func leakyReLU(_ slope: Double = 0.01) -> Tensor {
         Tensor.record("leakyReLU", array.map(.leakyReLU(slope)), [self]) { g, _ in
             [g.scaled(by: self.array.map(.leakyStep(slope)))]
