@@ -1,1 +1,0 @@
-// DDAugment: placeholder until the module lands.
