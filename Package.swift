@@ -44,9 +44,9 @@ let package = Package(
         ]),
 
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
-        .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"]),
-        .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"]),
-        .testTarget(name: "DDAugmentTests", dependencies: ["DDAugment", "DDAutograd", "DDTensor"]),
+        .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDAugmentTests", dependencies: ["DDAugment", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
