@@ -32,7 +32,7 @@ let package = Package(
                 swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
-            "DDFormat", "DDData", "DDRender",
+            "DDKernels", "DDFormat", "DDData", "DDRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
-        .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+        .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )
