@@ -172,6 +172,6 @@ extension NDArray {
     public func broadcast(to target: [Int]) -> NDArray {
         require(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         if shape == target { return self }
-        return NDArray.zeros(target, dtype: dtype).binary(self, .add)
+        return stridedCopy(outShape: target, strides: broadcastStrides(shape, to: target), offset: 0)
     }
 }
