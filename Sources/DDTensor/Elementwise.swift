@@ -86,13 +86,8 @@ extension NDArray {
         case .reciprocal: each { r in for i in r { dst[i] = 1 / src[i] } }
         case .relu: each { r in for i in r { let v = src[i]; dst[i] = v > 0 ? v : 0 } }
         case .step: each { r in for i in r { dst[i] = src[i] > 0 ? 1 : 0 } }
-        case .sigmoid:
-            each { r in
-                for i in r {
-                    let x = src[i]
-                    if x >= 0 { dst[i] = 1 / (1 + T.exp(-x)) } else { let e = T.exp(x); dst[i] = e / (1 + e) }
-                }
-            }
+        // Branch-free: for very negative x, exp(−x) overflows to +inf and 1 / (1 + inf) is exactly 0.
+        case .sigmoid: each { r in for i in r { dst[i] = 1 / (1 + T.exp(-src[i])) } }
         case .tanh: each { r in for i in r { dst[i] = T.tanh(src[i]) } }
         case .softplus: each { r in for i in r { let x = src[i]; dst[i] = (x > 0 ? x : 0) + T.log1p(T.exp(x > 0 ? -x : x)) } }
         case .leakyReLU(let s): let slope = T(s); each { r in for i in r { let v = src[i]; dst[i] = v > 0 ? v : slope * v } }
