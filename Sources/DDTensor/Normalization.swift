@@ -116,3 +116,40 @@ extension NDArray {
         return (gx, gg)
     }
 }
+
+extension NDArray {
+    /// VJP of the training-mode batch-norm input gradient (self = forward input x).
+    public func batchNormInputGradBackward(gamma: NDArray?, gradOutput: NDArray, upstream: NDArray, mean: NDArray,
+                                           rstd: NDArray, needInput: Bool, needGradOutput: Bool, needGamma: Bool)
+        -> (input: NDArray?, gradOutput: NDArray?, gamma: NDArray?) {
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        var gx: NDArray? = needInput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        var gg: NDArray? = needGradOutput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        var gGamma: NDArray? = needGamma ? NDArray(shape: [c], dtype: dtype, zeroed: false) : nil
+        func run<T: ArrayElement>(_: T.Type) {
+            BatchNormKernel.inputGradBackward(n: n, c: c, spatial: spatial, x: pointer(T.self), gamma: gamma?.pointer(T.self),
+                                              gradOut: gradOutput.pointer(T.self), upstream: upstream.pointer(T.self),
+                                              mean: mean.pointer(T.self), rstd: rstd.pointer(T.self),
+                                              gradX: gx?.mutablePointer(T.self), gradGradOut: gg?.mutablePointer(T.self),
+                                              gradGamma: gGamma?.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (gx, gg, gGamma)
+    }
+
+    /// VJP of the training-mode batch-norm weight gradient (self = forward input x, upstream [C]).
+    public func batchNormWeightGradBackward(gradOutput: NDArray, upstream: NDArray, mean: NDArray, rstd: NDArray,
+                                            needInput: Bool, needGradOutput: Bool) -> (input: NDArray?, gradOutput: NDArray?) {
+        let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
+        var gx: NDArray? = needInput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        var gg: NDArray? = needGradOutput ? NDArray(shape: shape, dtype: dtype, zeroed: false) : nil
+        func run<T: ArrayElement>(_: T.Type) {
+            BatchNormKernel.weightGradBackward(n: n, c: c, spatial: spatial, x: pointer(T.self),
+                                               gradOut: gradOutput.pointer(T.self), upstream: upstream.pointer(T.self),
+                                               mean: mean.pointer(T.self), rstd: rstd.pointer(T.self),
+                                               gradX: gx?.mutablePointer(T.self), gradGradOut: gg?.mutablePointer(T.self))
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return (gx, gg)
+    }
+}
