@@ -45,10 +45,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Shared by the test targets only: the gradient checker.
+        .target(name: "DDTestSupport", dependencies: ["DDAutograd", "DDTensor"], path: "Tests/DDTestSupport"),
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
-        .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
-        .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
-        .testTarget(name: "DDAugmentTests", dependencies: ["DDAugment", "DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDAutogradTests", dependencies: ["DDTestSupport", "DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDNNTests", dependencies: ["DDTestSupport", "DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDAugmentTests", dependencies: ["DDTestSupport", "DDAugment", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDMethodsTests", dependencies: ["DDMethods", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat"]),
         .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),

@@ -1,3 +1,4 @@
+import DDTestSupport
 import DDAugment
 import DDAutograd
 import DDTensor

@@ -1,38 +1,8 @@
+import DDTestSupport
 import DDAutograd
 import DDNN
 import DDTensor
 import Testing
-
-/// Central finite differences of `f` at `inputs` (Float64) against `analytic`: `perTensor` elements of each
-/// input spread evenly over it (all elements of small tensors), plus `directions` random directions that
-/// move every element of every input at once (so no element escapes the check).
-/// Returns the worst relative error |a − n| / max(1, |a|, |n|).
-func finiteDifferenceError(_ inputs: [Tensor], analytic: [Tensor], eps: Double = 1e-6, perTensor: Int = 12,
-                           directions: Int = 2, _ f: ([Tensor]) -> Double) -> Double {
-    func value(_ moved: [[Double]]) -> Double {
-        f(zip(inputs, moved).map { Tensor(shape: $0.shape, doubles: $1) })
-    }
-    let base = inputs.map(\.doubles), a = analytic.map(\.doubles)
-    func relative(_ x: Double, _ y: Double) -> Double { Swift.abs(x - y) / Swift.max(1, Swift.abs(x), Swift.abs(y)) }
-    var worst = 0.0
-    for i in inputs.indices {
-        let n = base[i].count, picks = Swift.min(n, perTensor)
-        for k in 0..<picks {
-            let j = (k * n) / picks + (n > picks ? (k * 7) % (n / picks) : 0)
-            var plus = base, minus = base
-            plus[i][j] += eps; minus[i][j] -= eps
-            worst = Swift.max(worst, relative(a[i][j], (value(plus) - value(minus)) / (2 * eps)))
-        }
-    }
-    for d in 0..<directions {
-        let direction = inputs.enumerated().map { randomTensor($1.shape, seed: 900 + UInt64(10 * d + $0)).doubles }
-        let plus = zip(base, direction).map { zip($0, $1).map { $0 + eps * $1 } }
-        let minus = zip(base, direction).map { zip($0, $1).map { $0 - eps * $1 } }
-        let predicted = zip(a, direction).reduce(0.0) { $0 + zip($1.0, $1.1).reduce(0) { $0 + $1.0 * $1.1 } }
-        worst = Swift.max(worst, relative(predicted, (value(plus) - value(minus)) / (2 * eps)))
-    }
-    return worst
-}
 
 /// Gradient checks of whole networks in Float64: every element of the input and of every parameter.
 @Suite struct NetworkGradientCheckTests {

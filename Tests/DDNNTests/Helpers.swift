@@ -3,12 +3,6 @@ import DDNN
 import DDTensor
 import Testing
 
-/// Deterministic test tensor with entries in [low, high).
-func randomTensor(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double = 1, dtype: DType = .float64) -> Tensor {
-    var rng = RandomGenerator(seed: seed)
-    return Tensor.uniform(shape, low: low, high: high, dtype: dtype, rng: &rng)
-}
-
 func network(_ name: String, channels: Int = 1, size: Int = 28, classes: Int = 10) throws -> Network {
     try Network(NetworkSpec(parsing: name), channels: channels, height: size, width: size, classes: classes)
 }

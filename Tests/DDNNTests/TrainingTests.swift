@@ -1,3 +1,4 @@
+import DDTestSupport
 import DDAutograd
 import DDNN
 import DDTensor
