@@ -41,7 +41,7 @@ extension NDArray {
         if trailing {
             Threads.parallelFor(outCount, grain: Swift.max(1, 16384 / Swift.max(1, block))) { range in
                 for o in range {
-                    dst[o] = T(contiguousSum(src + o * block, block))
+                    dst[o] = T(Accumulate.sum(src + o * block, block))
                 }
             }
             return out
@@ -56,7 +56,7 @@ extension NDArray {
             Threads.parallelFor(middle, grain: Swift.max(1, 16384 / Swift.max(1, outer * inner))) { range in
                 for k in range {
                     var acc = 0.0
-                    for a in 0..<outer { acc += contiguousSum(src + (a * middle + k) * inner, inner) }
+                    for a in 0..<outer { acc += Accumulate.sum(src + (a * middle + k) * inner, inner) }
                     dst[k] = T(acc)
                 }
             }
@@ -79,22 +79,6 @@ extension NDArray {
         }
         for i in 0..<outCount { dst[i] = T(acc[i]) }
         return out
-    }
-
-    /// Double sum of a contiguous run with eight independent partial sums: one serial chain of dependent
-    /// adds ran at a quarter of the vector units' rate (bias gradients were ~4 % of a training step).
-    @inline(__always)
-    private func contiguousSum<T: ArrayElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-        var lanes = SIMD8<Double>()
-        var i = 0
-        while i + 8 <= n {
-            lanes += SIMD8(Double(p[i]), Double(p[i + 1]), Double(p[i + 2]), Double(p[i + 3]),
-                           Double(p[i + 4]), Double(p[i + 5]), Double(p[i + 6]), Double(p[i + 7]))
-            i += 8
-        }
-        var acc = lanes.sum()
-        while i < n { acc += Double(p[i]); i += 1 }
-        return acc
     }
 
     public func mean(axes: [Int], keepDims: Bool = false) -> NDArray {
