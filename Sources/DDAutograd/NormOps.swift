@@ -130,13 +130,24 @@ extension Tensor {
             }
             let gammaArgs = weight.map { [$0] } ?? []
             if let dx = grads.input {
-                out[0] = Tensor.fused("batchNormInputGrad", dx, [x, g] + gammaArgs) { a in
+                let fast: (NDArray, [Bool]) -> [NDArray?] = { u, need in
+                    let r = x.array.batchNormInputGradBackward(gamma: weight?.array, gradOutput: g.array, upstream: u,
+                                                               mean: mean, rstd: rstd, needInput: need[0],
+                                                               needGradOutput: need[1], needGamma: need.count > 2 && need[2])
+                    return [r.input, r.gradOutput] + (need.count > 2 ? [r.gamma] : [])
+                }
+                out[0] = Tensor.fused("batchNormInputGrad", dx, [x, g] + gammaArgs, fastVJP: fast) { a in
                     Tensor.batchNormGradient(x: a[0], gamma: a.count > 2 ? a[2] : nil, gradOutput: a[1], eps: eps,
                                              needInput: true, needGamma: false, needBeta: false).input!
                 }
             }
             if let w = weightSlot, let dGamma = grads.gamma {
-                out[w] = Tensor.fused("batchNormWeightGrad", dGamma, [x, g]) { a in
+                let fast: (NDArray, [Bool]) -> [NDArray?] = { u, need in
+                    let r = x.array.batchNormWeightGradBackward(gradOutput: g.array, upstream: u, mean: mean, rstd: rstd,
+                                                                needInput: need[0], needGradOutput: need[1])
+                    return [r.input, r.gradOutput]
+                }
+                out[w] = Tensor.fused("batchNormWeightGrad", dGamma, [x, g], fastVJP: fast) { a in
                     Tensor.batchNormGradient(x: a[0], gamma: nil, gradOutput: a[1], eps: eps,
                                              needInput: false, needGamma: true, needBeta: false).gamma!
                 }

@@ -65,3 +65,75 @@ public enum BatchNormKernel {
         }
     }
 }
+
+/// Second-backward kernels for training-mode batch norm: the same formulas as
+/// `GroupNormKernel.inputGradBackward / weightGradBackward`, with one group per channel spanning N × S.
+extension BatchNormKernel {
+    @inlinable
+    public static func inputGradBackward<T: KernelFloat>(
+        n: Int, c: Int, spatial: Int, x: UnsafePointer<T>, gamma: UnsafePointer<T>?, gradOut: UnsafePointer<T>,
+        upstream: UnsafePointer<T>, mean: UnsafePointer<T>, rstd: UnsafePointer<T>,
+        gradX: UnsafeMutablePointer<T>?, gradGradOut: UnsafeMutablePointer<T>?, gradGamma: UnsafeMutablePointer<T>?
+    ) {
+        let count = Double(n * spatial)
+        Threads.parallelFor(c, grain: 1) { range in
+            for ch in range {
+                let m = mean[ch], r = rstd[ch], gm = gamma?[ch] ?? 1
+                var sA = 0.0, sB = 0.0, sU = 0.0, sUX = 0.0, sUD = 0.0
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    for i in 0..<spatial {
+                        let xh = Double((x[off + i] - m) * r), dxh = Double(gradOut[off + i] * gm), u = Double(upstream[off + i])
+                        sA += dxh; sB += dxh * xh; sU += u; sUX += u * xh; sUD += u * dxh
+                    }
+                }
+                let a = sA / count, b = sB / count, bigC = sUD - a * sU, rr = Double(r) * Double(r)
+                let k1 = T(-rr / count * (bigC - b * sUX)), k2 = T(-rr / count * sUX), k3 = T(-rr * b)
+                let meanU = T(sU / count), meanUX = T(sUX / count), tA = T(a), tB = T(b)
+                var gammaAcc = 0.0
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    for i in 0..<spatial {
+                        let xh = (x[off + i] - m) * r, g = gradOut[off + i]
+                        let pu = upstream[off + i] - meanU - xh * meanUX
+                        let pd = g * gm - tA - xh * tB
+                        gradX?[off + i] = k1 * xh + k2 * pd + k3 * pu
+                        gradGradOut?[off + i] = gm * r * pu
+                        gammaAcc += Double(g * r * pu)
+                    }
+                }
+                gradGamma?[ch] = T(gammaAcc)
+            }
+        }
+    }
+
+    @inlinable
+    public static func weightGradBackward<T: KernelFloat>(
+        n: Int, c: Int, spatial: Int, x: UnsafePointer<T>, gradOut: UnsafePointer<T>, upstream: UnsafePointer<T>,
+        mean: UnsafePointer<T>, rstd: UnsafePointer<T>, gradX: UnsafeMutablePointer<T>?, gradGradOut: UnsafeMutablePointer<T>?
+    ) {
+        let count = Double(n * spatial)
+        Threads.parallelFor(c, grain: 1) { range in
+            for ch in range {
+                let m = mean[ch], r = rstd[ch], v = upstream[ch]
+                var sW = 0.0, sWX = 0.0
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    for i in 0..<spatial {
+                        let w = Double(v * gradOut[off + i])
+                        sW += w; sWX += w * Double((x[off + i] - m) * r)
+                    }
+                }
+                let meanW = T(sW / count), meanWX = T(sWX / count)
+                for sample in 0..<n {
+                    let off = (sample * c + ch) * spatial
+                    for i in 0..<spatial {
+                        let xh = (x[off + i] - m) * r
+                        gradX?[off + i] = r * (v * gradOut[off + i] - meanW - xh * meanWX)
+                        gradGradOut?[off + i] = v * xh
+                    }
+                }
+            }
+        }
+    }
+}

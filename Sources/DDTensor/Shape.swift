@@ -2,7 +2,7 @@ import DDKernels
 
 extension NDArray {
     /// Strided copy: out[i] = self[offset + plan strides], used by permute / slice.
-    private func stridedCopy(outShape: [Int], strides: [Int], offset: Int) -> NDArray {
+    func stridedCopy(outShape: [Int], strides: [Int], offset: Int) -> NDArray {
         var out = NDArray(shape: outShape, dtype: dtype, zeroed: false)
         let plan = StridedPlan(shape: outShape, a: strides, b: [Int](repeating: 0, count: outShape.count))
         func run<T: ArrayElement>(_: T.Type) {

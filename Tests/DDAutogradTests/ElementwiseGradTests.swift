@@ -68,6 +68,8 @@ import Testing
         let e = [1.0, 2, 3].map { Foundation.exp($0) }, z = e.reduce(0, +)
         for i in 0..<3 { #expect(Swift.abs(p[i] - e[i] / z) < 1e-12) }
         #expect(Tensor(shape: [1], doubles: [-3]).softplus().item() > 0)
+        let sig = Tensor(shape: [4], scalars: [-200, -20, 0, 200]).sigmoid().scalars
+        #expect(sig[0] == 0 && sig[1] > 0 && sig[1] < 1e-8 && sig[2] == 0.5 && sig[3] == 1)
         #expect(Swift.abs(Tensor(shape: [1], doubles: [800]).softplus().item() - 800) < 1e-9)
     }
 }
