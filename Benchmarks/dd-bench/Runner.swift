@@ -1,3 +1,4 @@
+import DDAutograd
 import DDKernels
 import Foundation
 
@@ -55,7 +56,9 @@ enum Runner {
     }
 
     /// One warm-up iteration, then `repeats` timed ones; every iteration passes the correctness guard.
-    static func measure(_ workload: any Workload, repeats: Int, images: String) throws -> WorkloadRecord {
+    /// With `profile`, the engine's per-op backward wall time over the timed iterations goes into the record
+    /// (and to standard error): where the backward passes spend their time.
+    static func measure(_ workload: any Workload, repeats: Int, images: String, profile: Bool = false) throws -> WorkloadRecord {
         let type = type(of: workload)
         let load = Machine.loadAverage()
         var wall: [Double] = [], cpu: [Double] = [], losses: [Double] = [], gradientNorms: [Double] = []
@@ -68,12 +71,21 @@ enum Runner {
             FileHandle.standardError.write(Data(String(format: "  %@ %@ %.3f s wall, %.3f s CPU, loss %.6g, |grad| %.3g\n",
                                                        type.name, iteration == 0 ? "warm-up" : "#\(iteration)",
                                                        seconds, cpuSeconds, outcome.loss, outcome.gradientNorm).utf8))
-            guard iteration > 0 else { continue }
+            guard iteration > 0 else {
+                BackwardProfile.isEnabled = profile
+                BackwardProfile.seconds = [:]
+                continue
+            }
             wall.append(seconds); cpu.append(cpuSeconds)
             losses.append(outcome.loss); gradientNorms.append(outcome.gradientNorm)
         }
         let med = median(wall)
-        return WorkloadRecord(fields: [
+        BackwardProfile.isEnabled = false
+        let backward = BackwardProfile.seconds.sorted { $0.value > $1.value }
+        for (op, seconds) in backward.prefix(15) {
+            FileHandle.standardError.write(Data(String(format: "    backward %-28@ %8.3f s per iteration\n", op, seconds / Double(repeats)).utf8))
+        }
+        var fields: [String: Any] = [
             "kind": "workload", "workload": type.name, "summary": type.summary,
             "seconds": wall, "seconds_median": med, "cpu_seconds": cpu, "cpu_seconds_median": median(cpu),
             "gflop": workload.flop / 1e9, "gflops": workload.flop / 1e9 / med,
@@ -81,7 +93,11 @@ enum Runner {
             "peak_rss_bytes": Clock.peakRSSBytes(), "load_average_before": load, "load_average_after": Machine.loadAverage(),
             "losses": losses, "gradient_norms": gradientNorms, "images": images, "threads": Threads.count,
             "openblas_core": Machine.openBLASCore, "openblas_env": Machine.openBLASEnvironment,
-        ])
+        ]
+        if profile {
+            fields["backward_seconds_per_iteration"] = Dictionary(uniqueKeysWithValues: backward.map { ($0.key, $0.value / Double(repeats)) })
+        }
+        return WorkloadRecord(fields: fields)
     }
 
     /// Runs `arguments` as a fresh copy of this executable (so its peak RSS is the workload's own) and

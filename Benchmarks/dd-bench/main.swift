@@ -41,6 +41,9 @@ struct DDBench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Print JSON-lines files side by side instead of measuring.")
     var compare: [String] = []
 
+    @Flag(help: "Record the engine's backward time per op (adds a little overhead; printed and in the JSON).")
+    var profile = false
+
     @Flag(help: .hidden)
     var child = false
 
@@ -61,7 +64,7 @@ struct DDBench: ParsableCommand {
         if child {
             let (context, images) = try makeContext()
             guard let w = Runner.make(workload, context) else { throw ValidationError("no workload \(workload)") }
-            print(JSONLines.encode(try Runner.measure(w, repeats: repeats, images: images).fields))
+            print(JSONLines.encode(try Runner.measure(w, repeats: repeats, images: images, profile: profile).fields))
             return
         }
         let header = runHeader()
@@ -77,12 +80,13 @@ struct DDBench: ParsableCommand {
             if workload == "all" {
                 var arguments = ["--workload", name, "--repeat", "\(repeats)", "--threads", "\(threads)", "--seed", "\(seed)", "--child"]
                 if real { arguments.append("--real") }
+                if profile { arguments.append("--profile") }
                 if let data { arguments += ["--data", data] }
                 record = try Runner.runChild(arguments)
             } else {
                 let (context, images) = try makeContext()
                 guard let w = Runner.make(name, context) else { throw ValidationError("no workload \(name)") }
-                record = try Runner.measure(w, repeats: repeats, images: images)   // peak RSS taken before sgemm runs
+                record = try Runner.measure(w, repeats: repeats, images: images, profile: profile)   // peak RSS taken before sgemm runs
             }
             records.append(record)
             objects.append(record.fields)
