@@ -28,9 +28,11 @@ let package = Package(
         .target(name: "DDAugment", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
         .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
+        .target(name: "DDMethods", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat"],
+                swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
-            "DDFormat", "DDData", "DDRender",
+            "DDKernels", "DDFormat", "DDData", "DDRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -52,10 +54,11 @@ let package = Package(
         .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDAugmentTests", dependencies: ["DDAugment", "DDAutograd", "DDTensor"], exclude: ["golden"]),
+        .testTarget(name: "DDMethodsTests", dependencies: ["DDMethods", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat"]),
         .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
-        .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+        .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
     ],
     swiftLanguageModes: [.v5]
 )

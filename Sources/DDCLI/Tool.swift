@@ -1,4 +1,6 @@
 import ArgumentParser
+import DDKernels
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,6 +24,14 @@ public struct CommonOptions: ParsableArguments {
         if let t = threads, t < 1 || t > 256 {
             throw ValidationError("--threads must be between 1 and 256, got \(t)")
         }
+    }
+
+    /// The thread count in force: the flag, else every core.
+    public var resolvedThreads: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Applies `--threads` to the engine's parallel loops and OpenBLAS; numeric tools call it first.
+    public func applyThreads() {
+        Threads.set(resolvedThreads)
     }
 }
 

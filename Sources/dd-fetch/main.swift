@@ -74,8 +74,7 @@ struct Fetch: ParsableCommand {
             var dataset = try request.run()
             dataset.provenance["tool"] = "dd-fetch"
             dataset.provenance["command"] = CommandLine.arguments.joined(separator: " ")
-            let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
-            try dataset.write(to: out, options: WriterOptions(level: level, threads: threads))
+            try dataset.write(to: out, options: WriterOptions(level: level, threads: common.resolvedThreads))
             try out.commit()
             let g = dataset.geometry
             log.info("wrote \(dataset.count) images (\(dataset.name) \(split.rawValue), \(g), \(dataset.classCount) classes) to \(out.displayName)")

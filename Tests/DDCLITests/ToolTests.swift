@@ -1,4 +1,5 @@
 import ArgumentParser
+import DDKernels
 import Testing
 @testable import DDCLI
 
@@ -42,4 +43,13 @@ private struct Unclassified: Error {}
     #expect(throws: (any Error).self) { try CommonOptions.parse(["--threads", "0"]) }
     let options = try CommonOptions.parse(["--seed", "7", "--threads", "2", "-q"])
     #expect(options.seed == 7 && options.threads == 2 && options.quiet)
+}
+
+@Test func threadsFlagReachesTheEngine() throws {
+    let options = try CommonOptions.parse(["--threads", "1"])
+    #expect(options.resolvedThreads == 1)
+    options.applyThreads()
+    #expect(DDKernels.Threads.count == 1)
+    try CommonOptions.parse(["--threads", "2"]).applyThreads()
+    #expect(DDKernels.Threads.count == 2)
 }

@@ -112,6 +112,23 @@ import DDFormat
         #expect(output.contains("terminal"))
     }
 
+    @Test func aReaderThatLeavesEarlyEndsTheToolQuietly() throws {
+        // `dd-fetch mnist --split test | head -c 100`: the tool must end by SIGPIPE, as a Unix filter does,
+        // with nothing on stderr.
+        let mirror = try #require(sharedDatasetsDirectory(), "real MNIST not found ($DD_DATA or ../shared/datasets)")
+        let script = """
+        import subprocess, sys
+        p = subprocess.Popen([sys.argv[1], "mnist", "--split", "test", "--from", sys.argv[2], "--level", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p.stdout.read(100)
+        p.stdout.close()
+        err = p.stderr.read().decode()
+        print(p.wait(), repr(err))
+        """
+        let output = String(decoding: try run("python3", ["-c", script, try binary(), mirror]), as: UTF8.self)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "-13 ''", "\(output)")
+    }
+
     func repoPath(_ relative: String, file: String = #filePath) -> String {
         URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(relative).path

@@ -1,0 +1,1 @@
+// DDMethods: placeholder until the module lands.
