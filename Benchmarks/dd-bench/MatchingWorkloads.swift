@@ -65,6 +65,12 @@ final class TrajectoryMatchingWorkload: Workload {
     private let target: Tensor
     private var orders: [[Int]] = []
     private var rng: RandomGenerator
+    /// Resident memory before the unroll and after it (graph of all 20 steps alive, before the backward).
+    private var residentBeforeUnroll = 0, residentAfterUnroll = 0
+    var extras: [String: Any] {
+        ["rss_before_unroll_bytes": residentBeforeUnroll, "rss_after_unroll_bytes": residentAfterUnroll,
+         "rss_per_unrolled_step_bytes": (residentAfterUnroll - residentBeforeUnroll) / steps]
+    }
 
     init(_ context: BenchContext) {
         self.context = context
@@ -78,6 +84,7 @@ final class TrajectoryMatchingWorkload: Workload {
 
     func run() -> StepOutcome {
         let net = context.net, labels = context.syntheticLabels
+        residentBeforeUnroll = Clock.currentRSSBytes()
         var theta = start.requiringGrad()
         for order in orders {
             let images = synthetic.indexSelect(axis: 0, order)
@@ -85,6 +92,7 @@ final class TrajectoryMatchingWorkload: Workload {
             theta = theta - stepSize * grad(of: loss, wrt: [theta], createGraph: true)[0]
         }
         let distance = (theta - target).square().sum() / (start - target).square().sum()
+        residentAfterUnroll = Clock.currentRSSBytes()
         let gradients = grad(of: distance, wrt: [synthetic, stepSize])
         var images = [synthetic], rate = [stepSize]
         imageOptimizer.update(&images, gradients: [gradients[0]])

@@ -25,6 +25,14 @@ enum Clock {
         return Int(usage.ru_maxrss) * 1024
     }
 
+    /// Current resident set size in bytes (/proc/self/statm), 0 when unavailable.
+    static func currentRSSBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
     private static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
 }
 
@@ -69,8 +77,12 @@ enum SgemmProbe {
         let label: String
         let m: Int, n: Int, k: Int
         let seconds: [Double]
+        /// Process CPU seconds per call: a descheduled thread accrues none, so GFLOP per CPU-second stays
+        /// meaningful on a loaded machine (per core; ×threads for the unloaded rate).
+        let cpuSeconds: [Double]
         var medianSeconds: Double { median(seconds) }
         var gflops: Double { WorkloadCost.sgemm(m: m, n: n, k: k) / medianSeconds / 1e9 }
+        var gflopPerCPUSecond: Double { WorkloadCost.sgemm(m: m, n: n, k: k) / median(cpuSeconds) / 1e9 }
     }
 
     static func run(label: String, m: Int, n: Int, k: Int, repeats: Int) -> Result {
@@ -81,14 +93,14 @@ enum SgemmProbe {
         for i in 0 ..< m * k { a[i] = Float(i % 17) * 0.01 - 0.08 }
         for i in 0 ..< k * n { b[i] = Float(i % 13) * 0.01 - 0.06 }
         c.initialize(repeating: 0, count: m * n)
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         for trial in 0 ... repeats {       // trial 0 warms up (thread pool, page faults)
-            let start = Clock.now()
+            let cpuStart = Clock.processCPU(), start = Clock.now()
             Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
                        beta: 0, c: c, ldc: n)
-            if trial > 0 { times.append(Clock.now() - start) }
+            if trial > 0 { times.append(Clock.now() - start); cpu.append(Clock.processCPU() - cpuStart) }
         }
-        return Result(label: label, m: m, n: n, k: k, seconds: times)
+        return Result(label: label, m: m, n: n, k: k, seconds: times, cpuSeconds: cpu)
     }
 
     /// The two shapes the report quotes: square 2048³, and the conv2 forward of a training step

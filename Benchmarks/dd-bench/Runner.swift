@@ -89,11 +89,13 @@ enum Runner {
             "kind": "workload", "workload": type.name, "summary": type.summary,
             "seconds": wall, "seconds_median": med, "cpu_seconds": cpu, "cpu_seconds_median": median(cpu),
             "gflop": workload.flop / 1e9, "gflops": workload.flop / 1e9 / med,
+            "gflop_per_cpu_second": workload.flop / 1e9 / median(cpu),
             "pytorch_seconds": type.pytorchSeconds, "speedup_vs_pytorch": type.pytorchSeconds / med,
             "peak_rss_bytes": Clock.peakRSSBytes(), "load_average_before": load, "load_average_after": Machine.loadAverage(),
             "losses": losses, "gradient_norms": gradientNorms, "images": images, "threads": Threads.count,
             "openblas_core": Machine.openBLASCore, "openblas_env": Machine.openBLASEnvironment,
         ]
+        fields.merge(workload.extras) { _, new in new }
         if profile {
             fields["backward_seconds_per_iteration"] = Dictionary(uniqueKeysWithValues: backward.map { ($0.key, $0.value / Double(repeats)) })
         }
@@ -103,7 +105,8 @@ enum Runner {
     /// Runs `arguments` as a fresh copy of this executable (so its peak RSS is the workload's own) and
     /// returns the record it prints as its last line of standard output.
     static func runChild(_ arguments: [String]) throws -> WorkloadRecord {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        // /proc/self/exe execs this very binary even if a rebuild has replaced the file meanwhile
+        let executable = FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -25,6 +25,12 @@ protocol Workload: AnyObject {
     var flop: Double { get }
     func prepare()
     func run() -> StepOutcome
+    /// Workload-specific observations of the last iteration, added to its record.
+    var extras: [String: Any] { get }
+}
+
+extension Workload {
+    var extras: [String: Any] { [:] }
 }
 
 /// Shared set-up: the network, the image pool, a seeded generator and the IPC-10 synthetic set.
