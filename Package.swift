@@ -47,6 +47,11 @@ let package = Package(
 
         // Shared by the test targets only: the gradient checker.
         .target(name: "DDTestSupport", dependencies: ["DDAutograd", "DDTensor"], path: "Tests/DDTestSupport"),
+        .executableTarget(name: "dd-bench", dependencies: [
+            "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/dd-bench", swiftSettings: release),
+
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDTestSupport", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDNNTests", dependencies: ["DDTestSupport", "DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),

@@ -14,13 +14,13 @@ public enum BatchNormKernel {
                 var s = 0.0
                 for sample in 0..<n {
                     let p = x + (sample * c + ch) * spatial
-                    for i in 0..<spatial { s += Double(p[i]) }
+                    s += Accumulate.sum(p, spatial)
                 }
                 let m = s / count
                 var v = 0.0
                 for sample in 0..<n {
                     let p = x + (sample * c + ch) * spatial
-                    for i in 0..<spatial { let d = Double(p[i]) - m; v += d * d }
+                    v += Accumulate.squaredDeviations(p, spatial, mean: m)
                 }
                 let r = 1 / (v / count + eps).squareRoot()
                 mean[ch] = T(m); rstd[ch] = T(r)
@@ -50,7 +50,8 @@ public enum BatchNormKernel {
                 for sample in 0..<n {
                     let off = (sample * c + ch) * spatial
                     let xs = x + off, gs = gradOut + off
-                    for i in 0..<spatial { let gv = Double(gs[i]); sg += gv; sgx += gv * Double((xs[i] - m) * r) }
+                    let (a, b) = Accumulate.sumAndNormalizedDot(gs, xs, spatial, mean: m, rstd: r)
+                    sg += a; sgx += b
                 }
                 gradBeta?[ch] = T(sg); gradGamma?[ch] = T(sgx)
                 guard let gradX else { continue }

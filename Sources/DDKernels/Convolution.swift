@@ -134,6 +134,7 @@ public enum Conv2D {
     @inlinable
     public static func forward<T: KernelFloat>(_ g: ConvGeometry, input: UnsafePointer<T>, weight: UnsafePointer<T>,
                                                bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
+        if Winograd.applies(g) { Winograd.forward(g, input: input, weight: weight, bias: bias, output: output); return }
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
         if p >= directMinimumPixels {
             // Per-sample gemms write NCHW output directly; the bias rides along as a row of ones in the
@@ -180,6 +181,9 @@ public enum Conv2D {
     @inlinable
     public static func inputGrad<T: KernelFloat>(_ g: ConvGeometry, gradOutput: UnsafePointer<T>,
                                                  weight: UnsafePointer<T>, gradInput: UnsafeMutablePointer<T>) {
+        if Winograd.applies(g) {
+            Winograd.inputGrad(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput); return
+        }
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
         let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)
         let packed = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * chunk * p)
@@ -208,6 +212,9 @@ public enum Conv2D {
     @inlinable
     public static func weightGrad<T: KernelFloat>(_ g: ConvGeometry, input: UnsafePointer<T>,
                                                   gradOutput: UnsafePointer<T>, gradWeight: UnsafeMutablePointer<T>) {
+        if Winograd.applies(g) {
+            Winograd.weightGrad(g, input: input, gradOutput: gradOutput, gradWeight: gradWeight); return
+        }
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
         gradWeight.update(repeating: 0, count: g.outChannels * k)
         let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)

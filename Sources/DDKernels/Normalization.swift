@@ -13,11 +13,8 @@ public enum GroupNormKernel {
         Threads.parallelFor(n * groups, grain: 1) { range in
             for item in range {
                 let base = x + item * size
-                var s = 0.0
-                for i in 0..<size { s += Double(base[i]) }
-                let m = s / Double(size)
-                var v = 0.0
-                for i in 0..<size { let d = Double(base[i]) - m; v += d * d }
+                let m = Accumulate.sum(base, size) / Double(size)
+                let v = Accumulate.squaredDeviations(base, size, mean: m)
                 let r = 1 / (v / Double(size) + eps).squareRoot()
                 mean[item] = T(m); rstd[item] = T(r)
                 let tm = T(m), tr = T(r)
@@ -54,11 +51,7 @@ public enum GroupNormKernel {
                     let ch = g * perGroup + cc
                     let off = item * size + cc * spatial
                     let xs = x + off, gs = gradOut + off
-                    var sg = 0.0, sgx = 0.0
-                    for i in 0..<spatial {
-                        let gv = Double(gs[i])
-                        sg += gv; sgx += gv * Double((xs[i] - m) * r)
-                    }
+                    let (sg, sgx) = Accumulate.sumAndNormalizedDot(gs, xs, spatial, mean: m, rstd: r)
                     sumG[sample * c + ch] = sg; sumGX[sample * c + ch] = sgx
                     let gm = Double(gamma?[ch] ?? 1)
                     a += sg * gm; b += sgx * gm

@@ -18,9 +18,18 @@ public enum Pool2D {
     public static func averageForward<T: KernelFloat>(_ g: PoolGeometry, input: UnsafePointer<T>,
                                                       output: UnsafeMutablePointer<T>) {
         let ho = g.outHeight, wo = g.outWidth, scale = 1 / T(g.kernelH * g.kernelW)
+        let halving = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2
         Threads.parallelFor(g.planes, grain: 4) { range in
             for plane in range {
                 let src = input + plane * g.height * g.width, dst = output + plane * ho * wo
+                if halving {
+                    // The ConvNet case, as straight row loops (same summation order as the general loop).
+                    for oy in 0..<ho {
+                        let r0 = src + 2 * oy * g.width, r1 = r0 + g.width, out = dst + oy * wo
+                        for ox in 0..<wo { out[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) * scale }
+                    }
+                    continue
+                }
                 for oy in 0..<ho {
                     for ox in 0..<wo {
                         var acc: T = 0
@@ -40,9 +49,21 @@ public enum Pool2D {
     public static func averageBackward<T: KernelFloat>(_ g: PoolGeometry, gradOutput: UnsafePointer<T>,
                                                        gradInput: UnsafeMutablePointer<T>) {
         let ho = g.outHeight, wo = g.outWidth, scale = 1 / T(g.kernelH * g.kernelW)
+        let halving = g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2
         Threads.parallelFor(g.planes, grain: 4) { range in
             for plane in range {
                 let dst = gradInput + plane * g.height * g.width, src = gradOutput + plane * ho * wo
+                if halving {
+                    // Windows do not overlap: each input pixel is written once, uncovered edges get zero.
+                    for y in 0..<g.height {
+                        let row = dst + y * g.width
+                        if y >= 2 * ho { row.update(repeating: 0, count: g.width); continue }
+                        let grads = src + (y / 2) * wo
+                        for ox in 0..<wo { let v = grads[ox] * scale; row[2 * ox] = v; row[2 * ox + 1] = v }
+                        for x in (2 * wo)..<g.width { row[x] = 0 }
+                    }
+                    continue
+                }
                 dst.update(repeating: 0, count: g.height * g.width)
                 for oy in 0..<ho {
                     for ox in 0..<wo {

@@ -41,10 +41,7 @@ extension NDArray {
         if trailing {
             Threads.parallelFor(outCount, grain: Swift.max(1, 16384 / Swift.max(1, block))) { range in
                 for o in range {
-                    var acc = 0.0
-                    let p = src + o * block
-                    for i in 0..<block { acc += Double(p[i]) }
-                    dst[o] = T(acc)
+                    dst[o] = T(Accumulate.sum(src + o * block, block))
                 }
             }
             return out
@@ -59,10 +56,7 @@ extension NDArray {
             Threads.parallelFor(middle, grain: Swift.max(1, 16384 / Swift.max(1, outer * inner))) { range in
                 for k in range {
                     var acc = 0.0
-                    for a in 0..<outer {
-                        let p = src + (a * middle + k) * inner
-                        for i in 0..<inner { acc += Double(p[i]) }
-                    }
+                    for a in 0..<outer { acc += Accumulate.sum(src + (a * middle + k) * inner, inner) }
                     dst[k] = T(acc)
                 }
             }

@@ -124,6 +124,25 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
         #expect(Swift.abs(dot(avg, gy) - dot(x, gx)) < 1e-12)
     }
 
+    /// The 2×2 stride-2 fast path, on odd sizes (a last row and column outside every window).
+    @Test func halvingAveragePoolMatchesNaive() {
+        let g = PoolGeometry(planes: 2, height: 5, width: 7, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2)
+        let x = testValues(2 * 35, seed: 24), gy = testValues(2 * 2 * 3, seed: 25)
+        var avg = [Double](repeating: .nan, count: 12), gx = [Double](repeating: .nan, count: x.count)
+        Pool2D.averageForward(g, input: x, output: &avg)
+        Pool2D.averageBackward(g, gradOutput: gy, gradInput: &gx)
+        for p in 0..<2 { for oy in 0..<2 { for ox in 0..<3 {
+            let at = { (y: Int, x0: Int) in x[p * 35 + y * 7 + x0] }
+            let s = at(2 * oy, 2 * ox) + at(2 * oy, 2 * ox + 1) + at(2 * oy + 1, 2 * ox) + at(2 * oy + 1, 2 * ox + 1)
+            #expect(Swift.abs(avg[(p * 2 + oy) * 3 + ox] - s / 4) < 1e-12)
+            #expect(gx[p * 35 + (2 * oy + 1) * 7 + 2 * ox + 1] == gy[(p * 2 + oy) * 3 + ox] / 4)
+        } } }
+        for p in 0..<2 {
+            #expect((0..<7).allSatisfy { gx[p * 35 + 4 * 7 + $0] == 0 } && (0..<5).allSatisfy { gx[p * 35 + $0 * 7 + 6] == 0 })
+        }
+        #expect(Swift.abs(dot(avg, gy) - dot(x, gx)) < 1e-12)
+    }
+
     @Test func scatterIsAdjointOfGather() {
         let a = 2, b = 3, m = 5, k = 4
         let x = testValues(a * b * m, seed: 22), y = testValues(a * b * k, seed: 23)
