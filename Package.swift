@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
+        .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,10 @@ let package = Package(
         .target(name: "DDAugment", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
         .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
+        .target(name: "DDTrain", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"],
+                swiftSettings: release),
+        .target(name: "DDEval", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
+                                               "DDFormat"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
             "DDFormat", "DDData", "DDRender",
@@ -43,6 +48,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "dd-eval", dependencies: [
+            "DDCLI", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
@@ -51,6 +61,8 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )
