@@ -104,16 +104,29 @@ public struct EvalProgress: Sendable {
 /// Runs the protocol: for every architecture, N fresh networks on TRAIN (and, with a baseline, N on fresh
 /// random real subsets of the same IPC), each tested on TEST.
 public enum EvalSession {
+    /// Every check that needs no training: TRAIN has images in every class, TEST matches its geometry and
+    /// class count, each architecture fits the images. Throws `EvalInputError`.
+    public static func validate(train: Dataset, test: Dataset, configuration: EvalConfiguration) throws {
+        try EvalInputs.checkTrainingSet(train)
+        try EvalInputs.checkCompatible(train: train, test: test)
+        guard configuration.networks >= 1 else { throw EvalInputError("--nets must be at least 1", usage: true) }
+        let g = train.geometry
+        for spec in configuration.architectures {
+            do {
+                _ = try Network(spec, channels: g.channels, height: g.height, width: g.width, classes: train.classCount)
+            } catch {
+                throw EvalInputError("\(spec.description) cannot take \(g) images: \(error)")
+            }
+        }
+    }
+
     public static func run(train: Dataset, test: Dataset, hardLabels: Bool, configuration: EvalConfiguration,
                            progress: (EvalProgress) -> Void = { _ in },
                            networkFinished: (NetworkOutcome) throws -> Void = { _ in },
                            shouldStop: () -> Bool = { false }) throws -> [ArchitectureSummary] {
-        try EvalInputs.checkTrainingSet(train)
-        try EvalInputs.checkCompatible(train: train, test: test)
-        guard configuration.networks >= 1 else { throw EvalInputError("--nets must be at least 1", usage: true) }
+        try validate(train: train, test: test, configuration: configuration)
         let trainData = try TrainingData(train, hardLabels: hardLabels)
         let testData = try TrainingData(test, hardLabels: true)
-        for spec in configuration.architectures { _ = try Trainer.makeNetwork(spec, for: trainData) }
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 

@@ -119,12 +119,11 @@ public enum EvalReport {
         out += "  recipe: \(c.configuration.recipe.summary); lr from \(c.configuration.learningRateSource)\n"
         out += "  networks: \(c.configuration.networks) per architecture, seeds derived from --seed \(c.configuration.baseSeed); "
             + "threads \(c.threads); std is the population std (ddof 0)\n"
-        out += String(format: "  %-26@ %-16@ %-18@ %-16@ %@\n", "architecture" as NSString, "subject" as NSString,
-                      "accuracy %" as NSString, "test loss" as NSString, "train time" as NSString)
+        out += "  " + pad("architecture", 26) + pad("subject", 16) + pad("accuracy %", 18) + pad("test loss", 18) + "train time\n"
         for s in summaries {
             let loss = String(format: "%.4f ± %.4f", s.loss.mean, s.loss.std)
-            out += String(format: "  %-26@ %-16@ %-18@ %-16@ %@\n", s.architecture as NSString, s.subject.rawValue as NSString,
-                          pct(s.accuracy) as NSString, loss as NSString, formatSeconds(s.trainSeconds) as NSString)
+            out += "  " + pad(s.architecture, 26) + pad(s.subject.rawValue, 16) + pad(pct(s.accuracy), 18) + pad(loss, 18)
+                + formatSeconds(s.trainSeconds) + "\n"
             out += "    per class: " + zip(c.classNames, s.perClassAccuracy).map { "\($0) \(pct($1))" }.joined(separator: "  ") + "\n"
             if let w = s.worstGroup {
                 out += "    groups: worst \(pct(w))"
@@ -147,6 +146,10 @@ public enum EvalReport {
         }
         out += "  total time \(formatSeconds(totalSeconds))\n"
         return out
+    }
+
+    static func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
     }
 
     static func formatSeconds(_ s: Double) -> String {
