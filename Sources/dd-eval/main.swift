@@ -131,6 +131,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let log = Log(tool: "dd-eval", quiet: common.quiet)
         Signals.install(.setFlag)
+        unblockInterruptSignals()
         Tool.run(log) {
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             Threads.set(threads)
@@ -281,6 +282,15 @@ final class JSONLinesFile {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard n == bytes.count else { throw ToolError.io("\(path): write failed: \(String(cString: strerror(errno)))") }
     }
+}
+
+/// A parent may start us with SIGINT/SIGTERM blocked (Foundation's Process passes on its thread's mask, and
+/// test runners block signals on worker threads); a long run must still hear the scheduler's SIGTERM.
+func unblockInterruptSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    sigprocmask(SIG_UNBLOCK, &set, nil)
 }
 
 EvalCommand.main()
