@@ -141,7 +141,7 @@ struct EvalCommand: ParsableCommand {
             }
             guard !specs.isEmpty else { throw ToolError.usage("--arch: no architecture given") }
             let (train, trainMeta) = try readStream(train ?? "-", kinds: [.dataset, .synthetic])
-            let test = try loadTest(test, split: .test, like: train)
+            let test = try loadTest(test, split: .test)
             var configuration: EvalConfiguration
             do {
                 let (recipe, lrSource) = try recipeOptions().recipe(for: train, metadata: trainMeta)
@@ -153,7 +153,7 @@ struct EvalCommand: ParsableCommand {
             }
             if baseline == .random {
                 let source = baselineSource ?? test.provenance["dataset"] ?? test.name
-                configuration.randomBaselineSource = try loadTest(source, split: .train, like: train)
+                configuration.randomBaselineSource = try loadTest(source, split: .train)
                 configuration.fullDataAccuracy = fullAccuracy.map { $0 > 1 ? $0 / 100 : $0 }
             }
             let recipe = configuration.recipe, lrSource = configuration.learningRateSource
@@ -219,7 +219,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// A stream path, or (when no such file exists) a registry dataset name fetched like dd-fetch.
-    private func loadTest(_ name: String, split: Split, like train: Dataset) throws -> Dataset {
+    private func loadTest(_ name: String, split: Split) throws -> Dataset {
         if name == "-" || FileManager.default.fileExists(atPath: name) {
             return try readStream(name, kinds: [.dataset]).0
         }
