@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
+        .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,10 @@ let package = Package(
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDMethods", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat"],
                 swiftSettings: release),
+        .target(name: "DDTrain", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"],
+                swiftSettings: release),
+        .target(name: "DDEval", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
+                                               "DDFormat"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
             "DDKernels", "DDFormat", "DDData", "DDRender",
@@ -51,6 +56,10 @@ let package = Package(
             "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/dd-bench", swiftSettings: release),
+        .executableTarget(name: "dd-eval", dependencies: [
+            "DDCLI", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDTestSupport", "DDAutograd", "DDTensor"], exclude: ["golden"]),
@@ -61,6 +70,8 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )
