@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
+        .executable(name: "dd-expert", targets: ["dd-expert"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,6 +35,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .target(name: "DDExpert", dependencies: ["DDNN", "DDAugment", "DDData", "DDFormat"],
+                swiftSettings: release),
+
+        .executableTarget(name: "dd-expert", dependencies: [
+            "DDCLI", "DDExpert", "DDNN", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "dd-fetch", dependencies: [
             "DDCLI", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -51,6 +59,7 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+        .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )
