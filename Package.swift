@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
         .executable(name: "dd-expert", targets: ["dd-expert"]),
+        .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,17 +30,21 @@ let package = Package(
         .target(name: "DDAugment", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
         .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
+        .target(name: "DDTrain", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"],
+                swiftSettings: release),
+        .target(name: "DDEval", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
+                                               "DDFormat"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
             "DDFormat", "DDData", "DDRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .target(name: "DDExpert", dependencies: ["DDNN", "DDAugment", "DDData", "DDFormat"],
+        .target(name: "DDExpert", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDTensor", "DDData", "DDFormat"],
                 swiftSettings: release),
 
         .executableTarget(name: "dd-expert", dependencies: [
-            "DDCLI", "DDExpert", "DDNN", "DDData", "DDFormat",
+            "DDCLI", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dd-fetch", dependencies: [
@@ -51,6 +56,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "dd-eval", dependencies: [
+            "DDCLI", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDNNTests", dependencies: ["DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
@@ -59,7 +69,9 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
-        .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDNN", "DDData", "DDFormat"]),
+        .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )
