@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: release),
 
         .executableTarget(name: "dd-expert", dependencies: [
-            "DDCLI", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat",
+            "DDCLI", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat", "DDKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dd-fetch", dependencies: [

@@ -71,7 +71,7 @@ public struct ExpertCache: Sendable {
         guard let key = doc["key"]?.stringValue,
               let digest = c["dataset"]?["content_digest"]?.stringValue,
               let spec = c["architecture"]?["spec"]?.stringValue,
-              let epochs = c["recipe"]?["epochs"]?.intValue, epochs >= 0,
+              let epochs = doc["derived"]?["epochs"]?.intValue, epochs >= 0,
               let steps = doc["derived"]?["steps_per_epoch"]?.intValue,
               let slots = c["parameters"]?.arrayValue else {
             throw ExpertError.badData("\(path): manifest lacks dataset digest, architecture, epochs or parameter layout")

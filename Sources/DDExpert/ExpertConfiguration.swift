@@ -2,57 +2,36 @@ import DDAugment
 import DDData
 import DDFormat
 import DDNN
+import DDTrain
 
-/// The training recipe of an expert (reference/methods/mtt-tesla.md §1: MTT's buffer.py defaults).
-public struct ExpertRecipe: Equatable, Sendable {
-    public var learningRate: Double = 0.01
-    public var momentum: Double = 0
-    public var weightDecay: Double = 0
-    public var batchSize: Int = 256
-    public var epochs: Int
-    /// DSA applied to every training batch with per-sample draws, mode 'S'; `.none` trains without it.
-    public var augmentation: DSAStrategy
-    public var augmentationConstants: DSAConstants = .reference
-
-    public init(epochs: Int, augmentation: DSAStrategy) {
-        self.epochs = epochs
-        self.augmentation = augmentation
+/// The expert recipe is DDTrain's `TrainingRecipe` (one training loop for dd-eval and dd-expert).
+extension TrainingRecipe {
+    /// MTT's recipe for a dataset (reference/methods/mtt-tesla.md §1): SGD lr 0.01, no momentum or decay,
+    /// batch 256, constant rate, DSA on every batch (mode 'S', per-sample draws), flip off for digit datasets.
+    public static func mttExpert(epochs: Int, dataset: String) -> TrainingRecipe {
+        expertProtocol(epochs: epochs, augmentation: .dsa(strategy: DSAStrategy.defaultStrategy(forDataset: dataset),
+                                                          mode: .single))
     }
 
-    /// MTT's recipe for a dataset: SGD lr 0.01, no momentum or decay, batch 256, DSA on every batch, flip
-    /// off for digit datasets.
-    public static func mtt(epochs: Int, dataset: String) -> ExpertRecipe {
-        ExpertRecipe(epochs: epochs, augmentation: DSAStrategy.defaultStrategy(forDataset: dataset))
-    }
-
-    /// Everything that determines the trained parameters, as canonical JSON (block E of the reference).
-    public var json: JSONValue {
-        let c = augmentationConstants
+    /// The recipe as key content (block E of the reference): DDTrain's canonical JSON plus what it implies
+    /// but does not spell out (DSA constants, sampling, data order, float type).
+    var keyJSON: JSONValue {
+        let c = DSAConstants.reference
+        let base = (try? JSONValue.parse(canonicalJSON)) ?? .string(canonicalJSON)
         return [
-            "optimizer": "sgd", "lr": .number(learningRate), "momentum": .number(momentum),
-            "weight_decay": .number(weightDecay), "nesterov": false, "dampening": 0,
-            "schedule": "constant", "batch_size": .number(Double(batchSize)), "epochs": .number(Double(epochs)),
-            "shuffle": "per-epoch permutation from the expert seed", "drop_last": false,
-            "loss": "cross-entropy (hard labels)", "float": "f32",
-            "augmentation": augmentation.isNone ? .null : [
-                "method": "dsa", "strategy": .string(augmentation.description), "mode": "S",
-                "sampling": "per-sample, every training batch",
-                "constants": [
+            "training_recipe": base,
+            "implied": [
+                "dsa_constants": [
                     "flip": .number(c.flipProbability), "scale": .number(c.scaleRatio),
                     "rotate_degrees": .number(c.rotateDegrees), "crop_pad": .number(c.cropPadRatio),
                     "cutout": .number(c.cutoutRatio), "brightness": .number(c.brightness),
                     "saturation": .number(c.saturation), "contrast": .number(c.contrast),
                 ],
+                "dsa_sampling": "per-sample numbers, a fresh draw for every training batch",
+                "data_order": "DDTrain: a fresh permutation per epoch from derivedSeed(expert seed, -1)",
+                "float": "f32", "loop": "DDTrain.Trainer.train",
             ],
         ]
-    }
-
-    func validate() throws {
-        guard epochs >= 1 else { throw ExpertError.usage("--epochs must be at least 1, got \(epochs)") }
-        guard batchSize >= 1 else { throw ExpertError.usage("--batch must be at least 1, got \(batchSize)") }
-        guard learningRate.isFinite, learningRate > 0 else { throw ExpertError.usage("--lr must be positive, got \(learningRate)") }
-        guard momentum.isFinite, (0..<1).contains(momentum) else { throw ExpertError.usage("--momentum must be in [0, 1), got \(momentum)") }
-        guard weightDecay.isFinite, weightDecay >= 0 else { throw ExpertError.usage("--wd must be ≥ 0, got \(weightDecay)") }
     }
 }
 
@@ -88,12 +67,15 @@ public struct DatasetIdentity: Equatable, Sendable {
             "image_shape": [.number(Double(geometry.channels)), .number(Double(geometry.height)), .number(Double(geometry.width))],
             "class_names": .array(classNames.map { .string($0) }),
             "class_counts": .array(classCounts.map { .number(Double($0)) }),
-            "normalization": ["mean": .array(mean.map { .number(Double($0)) }), "std": .array(std.map { .number(Double($0)) }),
+            "normalization": ["mean": .array(mean.map(shortest)), "std": .array(std.map(shortest)),
                               "zca": .null],
             "split": split.map { .string($0) } ?? .null,
         ]
     }
 }
+
+/// A Float as the Double with its shortest decimal form (0.1307, not 0.1307000070810318), for readable keys.
+private func shortest(_ x: Float) -> JSONValue { .number(Double("\(x)") ?? Double(x)) }
 
 /// Everything that determines an expert cache's content. Its SHA-256 over canonical JSON is the cache key,
 /// so changing any part gives a new directory instead of mixing trajectories (reference §3.2 item 10).
@@ -106,11 +88,11 @@ public struct ExpertConfiguration: Equatable, Sendable {
     public var testSet: DatasetIdentity?
     public var network: NetworkSpec
     public var parameterLayout: [ParameterInfo]
-    public var recipe: ExpertRecipe
+    public var recipe: TrainingRecipe
     public var baseSeed: UInt64
 
     public init(dataset: DatasetIdentity, testSet: DatasetIdentity?, network: NetworkSpec,
-                parameterLayout: [ParameterInfo], recipe: ExpertRecipe, baseSeed: UInt64) {
+                parameterLayout: [ParameterInfo], recipe: TrainingRecipe, baseSeed: UInt64) {
         self.dataset = dataset
         self.testSet = testSet
         self.network = network
@@ -154,7 +136,7 @@ public struct ExpertConfiguration: Equatable, Sendable {
             "cache_format": .number(Double(Self.formatVersion)), "tool": .string(Self.toolVersion),
             "dataset": dataset.json, "test_set": testSet?.json ?? .null,
             "architecture": architectureJSON, "parameters": layoutJSON,
-            "recipe": recipe.json,
+            "recipe": recipe.keyJSON,
             "seeding": ["base_seed": .string(String(baseSeed)), "rule": .string(ExpertSeed.rule)],
             "stream_format": 1,
         ]
@@ -164,16 +146,11 @@ public struct ExpertConfiguration: Equatable, Sendable {
     public var key: String { SHA256.hexDigest(of: keyJSON.serializedBytes()) }
 }
 
-/// Seed of expert k: the first 8 bytes (little-endian) of SHA-256("dd-expert-seed-v1 <base> <k>").
-/// A hash rather than base + k, so neighbouring experts of neighbouring base seeds never share seeds and
-/// any expert can be regenerated alone on any machine.
+/// Seed of expert k: DDTrain's `Trainer.derivedSeed(base, k)` (the same family rule dd-eval uses for
+/// network k), a SplitMix64 finaliser of base + 0x9E3779B97F4A7C15·(k + 1). Same command, same expert on
+/// any machine; any expert can be regenerated alone.
 public enum ExpertSeed {
-    public static let rule = "u64le(sha256(\"dd-expert-seed-v1 <base seed> <expert index>\")[0..<8])"
+    public static let rule = "splitmix64_finalize(base + 0x9E3779B97F4A7C15 * (k + 1)) (DDTrain Trainer.derivedSeed)"
 
-    public static func seed(base: UInt64, expert: Int) -> UInt64 {
-        let digest = SHA256.hash(Array("dd-expert-seed-v1 \(base) \(expert)".utf8))
-        var value: UInt64 = 0
-        for i in (0..<8).reversed() { value = value << 8 | UInt64(digest[i]) }
-        return value
-    }
+    public static func seed(base: UInt64, expert: Int) -> UInt64 { Trainer.derivedSeed(base, expert) }
 }

@@ -33,7 +33,7 @@ public enum ExpertFile {
             "architecture": c.architectureJSON, "parameters": c.layoutJSON,
             "parameter_count": .number(Double(c.parameterCount)), "dataset_digest": .string(c.dataset.digest),
             "test_digest": c.testSet.map { .string($0.digest) } ?? .null,
-            "recipe": c.recipe.json, "steps_per_epoch": .number(Double(stepsPerEpoch)),
+            "recipe": c.recipe.keyJSON, "steps_per_epoch": .number(Double(stepsPerEpoch)),
             "tool": .string(ExpertConfiguration.toolVersion),
         ]
     }

@@ -37,7 +37,7 @@ public final class ExpertCacheBuilder {
 
     /// Creates `ROOT/<key>/` and its manifest (or checks the existing one).
     public func prepare() throws {
-        try configuration.recipe.validate()
+        try configuration.validate()
         let root = splitPath(directory).directory
         var info = stat()
         if stat(root, &info) != 0 { try makeDirectory(root) }
@@ -129,7 +129,7 @@ public final class ExpertCacheBuilder {
     /// soon as its epoch ends; nothing is written to the cache.
     public func stream(experts: [Int], trainer: ExpertTrainer, to sink: ByteSink,
                        shouldStop: () -> Bool = { false }) throws {
-        try configuration.recipe.validate()
+        try configuration.validate()
         for k in experts {
             if shouldStop() { throw interrupted(k) }
             let writer = try TrajectoryWriter(

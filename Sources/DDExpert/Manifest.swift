@@ -16,6 +16,7 @@ public enum Manifest {
             "manifest_version": 1, "key": .string(key), "configuration": c.keyJSON,
             "derived": [
                 "steps_per_epoch": .number(Double(c.stepsPerEpoch)),
+                "epochs": .number(Double(c.recipe.epochs)),
                 "checkpoints_per_expert": .number(Double(c.recipe.epochs + 1)),
                 "checkpoint_bytes": .number(Double(c.parameterCount * 4)),
                 "expert_file": "expert-NNNNN.ddt: trajectory stream, records checkpoint/0000 (init) … checkpoint/EEEE, f32 [P]",
@@ -65,7 +66,27 @@ public enum Manifest {
 
 extension ExpertConfiguration {
     /// SGD steps per epoch with the last partial batch kept (MTT keeps it).
-    public var stepsPerEpoch: Int { (dataset.count + recipe.batchSize - 1) / recipe.batchSize }
+    public var stepsPerEpoch: Int {
+        recipe.dropLast ? dataset.count / recipe.batchSize : (dataset.count + recipe.batchSize - 1) / recipe.batchSize
+    }
+
+    /// Usage errors before any directory is created or any training starts.
+    public func validate() throws {
+        do { try recipe.validate() } catch { throw ExpertError.usage("\(error)") }
+        guard recipe.epochs >= 1 else { throw ExpertError.usage("--epochs must be at least 1, got \(recipe.epochs)") }
+        guard dataset.count > 0 else { throw ExpertError.usage("the training set \(dataset.name) has no images") }
+        if let empty = dataset.classCounts.firstIndex(of: 0) {
+            throw ExpertError.usage("class \(empty) (\(dataset.classNames[empty])) of \(dataset.name) has no training images")
+        }
+        if let test = testSet {
+            guard test.geometry == dataset.geometry else {
+                throw ExpertError.usage("the test set \(test.name) has \(test.geometry) images, the training set \(dataset.geometry)")
+            }
+            guard test.classNames.count == dataset.classNames.count else {
+                throw ExpertError.usage("the test set \(test.name) has \(test.classNames.count) classes, the training set \(dataset.classNames.count)")
+            }
+        }
+    }
 }
 
 /// Runs `body` holding an exclusive `flock` on `DIR/.lock`, so shards regenerating the expert index do not
