@@ -66,8 +66,10 @@ export DD_BIN="${DD_BIN:-$(cd "$here" && swift build -c release --show-bin-path)
 export OUT="${OUT:-$here/experts}"
 start=$(date +%s)
 # --wait: sbatch returns when every task has ended, with a non-zero status if one failed.
+mkdir -p "$OUT"
 cd "$here"
-sbatch --wait --array="$array" --cpus-per-task=1 --mem=3G --export=ALL pipelines/experts-slurm.sh
+sbatch --wait --array="$array" --cpus-per-task=1 --mem=3G --export=ALL --output="$OUT/slurm-%A_%a.log" \
+  pipelines/experts-slurm.sh
 echo "slurm-local.sh: array $array finished in $(( $(date +%s) - start )) s; missing now:" \
   "$("$DD_BIN/dd-expert" "$TRAIN" --test "${TEST:-mnist}" --experts "$experts" --epochs "$epochs" \
       --arch "${ARCH:-convnet}" --out "$OUT" --seed "${SEED:-0}" --list-missing | paste -sd, -)" >&2
