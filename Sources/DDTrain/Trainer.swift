@@ -72,7 +72,7 @@ public enum Trainer {
     /// * `shouldStop` is polled between batches; when it returns true the run throws
     ///   `TrainingError.cancelled`.
     public static func train(spec: NetworkSpec, recipe: TrainingRecipe, data: TrainingData, seed: UInt64,
-                             observer: ((EpochReport) throws -> Void)? = nil,
+                             observer: (EpochReport) throws -> Void = { _ in },
                              shouldStop: () -> Bool = { false }) throws -> TrainedNetwork {
         try recipe.validate()
         guard data.count > 0 else { throw TrainingError.invalidData("\(data.name): no training images") }
@@ -86,7 +86,7 @@ public enum Trainer {
         var optimizer = recipe.makeOptimizer(rate: rate)
         var history: [EpochStats] = []
         let clock = ContinuousClock()
-        try observer?(EpochReport(epoch: 0, flatParameters: flatView(parameters), loss: .nan, trainAccuracy: .nan,
+        try observer(EpochReport(epoch: 0, flatParameters: flatView(parameters), loss: .nan, trainAccuracy: .nan,
                                   learningRate: rate, seconds: 0))
         for epoch in 0..<recipe.epochs {
             let start = clock.now
@@ -123,7 +123,7 @@ public enum Trainer {
                                    trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : .nan,
                                    learningRate: rate, seconds: seconds)
             history.append(stats)
-            try observer?(EpochReport(epoch: stats.epoch, flatParameters: flatView(parameters), loss: stats.loss,
+            try observer(EpochReport(epoch: stats.epoch, flatParameters: flatView(parameters), loss: stats.loss,
                                       trainAccuracy: stats.trainAccuracy, learningRate: rate, seconds: seconds))
         }
         return TrainedNetwork(network: network, parameters: parameters.map { $0.detach() }, buffers: buffers,

@@ -82,12 +82,14 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     }
 
     /// The reference evaluation protocol (reference/protocols.md §3.1, `evaluate_synset`) for its epoch
-    /// count E: E + 1 passes numbered 0…E, SGD with momentum 0.9 and weight decay 5e-4, batch 256,
-    /// lr × 0.1 from epoch E//2 + 1 with the optimiser rebuilt.
+    /// count E: E + 1 passes numbered 0…E, SGD with momentum 0.9 and weight decay 5e-4, batch 256. The
+    /// reference drops the rate *after* training epoch E//2 + 1 (`if ep == lr_schedule` at the end of the
+    /// epoch), so 0-based epochs 0…E//2+1 run at lr and E//2+2…E at lr × 0.1 with the optimiser rebuilt:
+    /// 502 + 499 epochs for E = 1000, 152 + 149 for E = 300.
     public static func evaluationProtocol(referenceEpochs e: Int, learningRate: Double = 0.01,
                                           augmentation: TrainingAugmentation) -> TrainingRecipe {
         TrainingRecipe(optimizer: .sgd, learningRate: learningRate, momentum: 0.9, weightDecay: 5e-4, batchSize: 256,
-                       epochs: e + 1, schedule: .stepDecay(epoch: e / 2 + 1, factor: 0.1), augmentation: augmentation)
+                       epochs: e + 1, schedule: .stepDecay(epoch: e / 2 + 2, factor: 0.1), augmentation: augmentation)
     }
 
     /// The MTT expert recipe: SGD lr 0.01, no momentum, no weight decay, batch 256, constant rate.
