@@ -29,21 +29,18 @@ public struct NetworkExpertTrainer: ExpertTrainer {
         // no test diagnostics (MTT's experts are ConvNets with instance norm).
         let testSet = network.hasBatchNorm ? nil : test
         do {
-            // DDTrain's observer is an optional (hence escaping) closure; it is only called during train().
-            try withoutActuallyEscaping(checkpoint) { checkpoint in
-                _ = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: seed, observer: { report in
-                    var testResult: EvaluationResult?
-                    if let testSet {
-                        testResult = Evaluator.evaluate(network, parameters: network.unflatten(report.flatParameters),
-                                                        on: testSet)
-                    }
-                    try checkpoint(EpochCheckpoint(
-                        epoch: report.epoch, parameters: report.flatParameters.scalars,
-                        trainLoss: report.loss.isFinite ? report.loss : nil,
-                        trainAccuracy: report.trainAccuracy.isFinite ? report.trainAccuracy : nil,
-                        testLoss: testResult?.loss, testAccuracy: testResult?.accuracy))
-                }, shouldStop: shouldStop)
-            }
+            _ = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: seed, observer: { report in
+                var testResult: EvaluationResult?
+                if let testSet {
+                    testResult = Evaluator.evaluate(network, parameters: network.unflatten(report.flatParameters),
+                                                    on: testSet)
+                }
+                try checkpoint(EpochCheckpoint(
+                    epoch: report.epoch, parameters: report.flatParameters.scalars,
+                    trainLoss: report.loss.isFinite ? report.loss : nil,
+                    trainAccuracy: report.trainAccuracy.isFinite ? report.trainAccuracy : nil,
+                    testLoss: testResult?.loss, testAccuracy: testResult?.accuracy))
+            }, shouldStop: shouldStop)
         } catch TrainingError.cancelled {
             return   // the caller sees the missing checkpoints and reports the interruption
         }
