@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
+        .executable(name: "dd-expert", targets: ["dd-expert"]),
         .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
@@ -41,6 +42,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .target(name: "DDExpert", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDTensor", "DDData", "DDFormat"],
+                swiftSettings: release),
+
+        .executableTarget(name: "dd-expert", dependencies: [
+            "DDCLI", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat", "DDKernels",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "dd-fetch", dependencies: [
             "DDCLI", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -70,6 +78,7 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
+        .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
         .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
         .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
