@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
+        .executable(name: "dd-distill", targets: ["dd-distill"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,6 +43,11 @@ let package = Package(
         ]),
         .executableTarget(name: "dd-render", dependencies: [
             "DDCLI", "DDRender", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .executableTarget(name: "dd-distill", dependencies: [
+            "DDCLI", "DDMethods", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

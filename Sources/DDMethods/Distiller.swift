@@ -15,6 +15,8 @@ public enum DistillStop: String, Sendable {
 /// executable passes closures.
 public struct DistillRunOptions {
     public var checkpointPath: String?
+    /// Where a stop request writes its checkpoint (default: `checkpointPath`).
+    public var interruptCheckpointPath: String?
     /// Checkpoint and snapshot period in iterations (0 = never periodically).
     public var every: Int
     public var snapshotsPath: String?
@@ -27,6 +29,7 @@ public struct DistillRunOptions {
                 shouldStop: @escaping () -> Bool = { false },
                 progress: @escaping (Int, Int, Double) -> Void = { _, _, _ in }) {
         self.checkpointPath = checkpointPath
+        interruptCheckpointPath = checkpointPath
         self.every = every
         self.snapshotsPath = snapshotsPath
         self.timeBudget = timeBudget
@@ -133,7 +136,7 @@ public final class Distiller {
             }
         }
         state.wallSeconds = previousSeconds + Date().timeIntervalSince(start)
-        if stop == .interrupted, let path = options.checkpointPath { try checkpoint.write(toPath: path) }
+        if stop == .interrupted, let path = options.interruptCheckpointPath { try checkpoint.write(toPath: path) }
         return stop
     }
 
