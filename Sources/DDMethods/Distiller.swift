@@ -20,7 +20,8 @@ public struct DistillRunOptions {
     /// Checkpoint and snapshot period in iterations (0 = never periodically).
     public var every: Int
     public var snapshotsPath: String?
-    /// Seconds this invocation may spend iterating; it stops before an iteration that would likely exceed it.
+    /// Seconds this invocation may spend iterating: after its first iteration it stops before one that would
+    /// likely end past the budget.
     public var timeBudget: Double?
     public var shouldStop: () -> Bool
     public var progress: (_ done: Int, _ total: Int, _ loss: Double) -> Void
@@ -116,10 +117,12 @@ public final class Distiller {
         while state.iteration < config.iterations {
             if options.shouldStop() { stop = .interrupted; break }
             let elapsed = Date().timeIntervalSince(start)
-            if let budget = options.timeBudget {
-                let done = state.iteration - startIteration
-                let perIteration = done > 0 ? elapsed / Double(done) : 0
-                if elapsed + perIteration > budget { stop = .timeBudget; break }
+            // Every invocation makes at least one iteration of progress; after that it stops before an
+            // iteration that would, at the mean pace so far, end past the budget.
+            let done = state.iteration - startIteration
+            if let budget = options.timeBudget, done > 0, elapsed + elapsed / Double(done) > budget {
+                stop = .timeBudget
+                break
             }
             let loss = method.step(&state)
             guard loss.isFinite else {
