@@ -126,6 +126,7 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         let log = Log(tool: "dd-distill", quiet: common.quiet)
+        unblockInterruptSignals()
         Signals.install(.setFlag)
         Tool.run(log) {
             if let threads = common.threads { setDistillThreads(threads) }
@@ -227,6 +228,16 @@ struct IterationMeter {
         log.progress(String(format: "iteration %d/%d  loss %.4f  %.2f it/s  ETA %@", done, total, loss, rate,
                             formatDuration(eta)))
     }
+}
+
+/// A parent may start us with SIGINT/SIGTERM/SIGHUP blocked (a blocked mask is inherited through fork and
+/// exec; Foundation's Process does this from a test runner), and then the checkpoint-on-signal policy would
+/// never run: a scheduler's SIGTERM would stay pending until SIGKILL.
+func unblockInterruptSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    sigprocmask(SIG_UNBLOCK, &set, nil)
 }
 
 DistillCommand.main()
