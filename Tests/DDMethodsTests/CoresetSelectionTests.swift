@@ -131,6 +131,12 @@ func tinyOptions() throws -> CoresetOptions {
             #expect(a.featureExtractor?.contains("convnet-d1-w8") == true)
             #expect(a.featureExtractor?.contains("trained 1 epoch") == true)
         }
+        // One feature pass reused for several selections gives what each would compute alone.
+        let features = try computeCoresetFeatures(dataset, options: options, seed: 5)
+        #expect(try selectCoreset(.herding, from: dataset, ipc: 3, options: options, seed: 5, features: features)
+                == selectCoreset(.herding, from: dataset, ipc: 3, options: options, seed: 5))
+        let other = try computeCoresetFeatures(syntheticDataset(perClass: [4, 4]), options: options, seed: 5)
+        #expect(throws: DataError.self) { try selectCoreset(.kcenter, from: dataset, ipc: 3, options: options, seed: 5, features: other) }
     }
 
     @Test func forgettingRanksPicksByTheirCountsAndIsDeterministic() throws {
@@ -139,6 +145,9 @@ func tinyOptions() throws -> CoresetOptions {
         let a = try selectCoreset(.forgetting, from: dataset, ipc: 5, options: options, seed: 2)
         let b = try selectCoreset(.forgetting, from: dataset, ipc: 5, options: options, seed: 2)
         #expect(a == b)
+        let run = try runForgetting(dataset, options: options, seed: 2)
+        #expect(try selectCoreset(.forgetting, from: dataset, ipc: 5, options: options, seed: 2, forgetting: run) == a)
+        #expect(run.counter.presentations == [Int](repeating: 3, count: 24))
         let counts = try #require(a.details["forgetting_counts"]).split(separator: ";").map { group in
             group.split(separator: ",").map { $0 == "inf" ? Double.infinity : Double($0)! }
         }
