@@ -94,17 +94,21 @@ public struct CoresetSelection: Sendable, Equatable {
 
 /// Selects `ipc` real images per class of `dataset` (see `selectCoreset(_:from:subpopulations:...)`).
 public func selectCoreset(_ method: CoresetMethod, from dataset: Dataset, ipc: Int,
-                          options: CoresetOptions = CoresetOptions(), seed: UInt64) throws -> CoresetSelection {
+                          options: CoresetOptions = CoresetOptions(), seed: UInt64,
+                          features: CoresetFeatures? = nil, forgetting: ForgettingRun? = nil) throws -> CoresetSelection {
     try selectCoreset(method, from: dataset, subpopulations: dataset.classSubpopulations(), ipc: ipc,
-                      options: options, seed: seed)
+                      options: options, seed: seed, features: features, forgetting: forgetting)
 }
 
 /// Selects `ipc` images from each sub-population. Deterministic given the seed: Random draws a
 /// SplitMix64 Fisher–Yates permutation per sub-population in order (the same draw as `dd-fetch
 /// --per-class --seed`); the networks are initialised with `seed` and shuffle batches from `seed + 1`;
 /// Forgetting breaks ties with the same permutations as Random.
+/// `features` / `forgetting` reuse a feature pass or forgetting run made once for several selections
+/// (e.g. every IPC); without them the selection computes its own.
 public func selectCoreset(_ method: CoresetMethod, from dataset: Dataset, subpopulations: [CoresetSubpopulation],
-                          ipc: Int, options: CoresetOptions = CoresetOptions(), seed: UInt64) throws -> CoresetSelection {
+                          ipc: Int, options: CoresetOptions = CoresetOptions(), seed: UInt64,
+                          features: CoresetFeatures? = nil, forgetting: ForgettingRun? = nil) throws -> CoresetSelection {
     try checkArguments(dataset, subpopulations, ipc, options, method)
     var selection = CoresetSelection(method: method, ipc: ipc, seed: seed, subpopulations: subpopulations,
                                      selected: [], featureExtractor: nil, details: [:])
@@ -113,52 +117,102 @@ public func selectCoreset(_ method: CoresetMethod, from dataset: Dataset, subpop
     case .random:
         selection.selected = permutations.map { Array($0.prefix(ipc)).sorted() }
     case .herding, .kcenter:
-        var model = try FullDataNetwork(spec: options.network, dataset: dataset, seed: seed)
-        if options.featureEpochs > 0 {
-            model.train(epochs: options.featureEpochs, recipe: options.training, orderSeed: seed &+ 1,
-                        progress: options.progress, phase: "train") { _, _ in }
+        let computed = try features ?? computeCoresetFeatures(dataset, options: options, seed: seed)
+        guard computed.matrix.rows == dataset.count else {
+            throw DataError.usage("coreset: \(computed.matrix.rows) feature rows for \(dataset.count) images")
         }
-        let features = model.embedAll(batchSize: options.featureBatchSize, progress: options.progress)
         selection.selected = subpopulations.map { population in
-            let local = features.rows(population.indices)
+            let local = computed.matrix.rows(population.indices)
             let picks = method == .herding ? CoresetGreedy.herding(local, count: ipc) : CoresetGreedy.kCenter(local, count: ipc)
             return picks.map { population.indices[$0] }
         }
-        selection.featureExtractor = options.featureEpochs > 0
-            ? "\(options.network.description) \(model.network.embeddingSize)-d embedding, trained \(options.featureEpochs) "
-              + "epoch(s) on all \(dataset.count) images (\(options.training.description)), init seed \(seed)"
-            : "\(options.network.description) \(model.network.embeddingSize)-d embedding of a random-init network, seed \(seed)"
+        selection.featureExtractor = computed.extractor
         selection.details["distance"] = "euclidean on raw features"
     case .forgetting:
-        var model = try FullDataNetwork(spec: options.network, dataset: dataset, seed: seed)
-        var counter = ForgettingCounter(samples: dataset.count)
-        let labels = model.labels
-        model.train(epochs: options.forgettingEpochs, recipe: options.training, orderSeed: seed &+ 1,
-                    progress: options.progress, phase: "forgetting") { indices, predictions in
-            for (index, predicted) in zip(indices, predictions) {
-                counter.record(sample: index, correct: predicted == labels[index])
-            }
+        let run = try forgetting ?? runForgetting(dataset, options: options, seed: seed)
+        guard run.counter.events.count == dataset.count else {
+            throw DataError.usage("coreset: forgetting counts for \(run.counter.events.count) samples, dataset has \(dataset.count)")
         }
         selection.selected = zip(subpopulations, permutations).map { population, permutation in
             // `permutation` holds dataset indices; the ranking wants positions within the population.
             let position = Dictionary(uniqueKeysWithValues: population.indices.enumerated().map { ($1, $0) })
             let tieOrder = permutation.compactMap { position[$0] }
-            return Array(counter.rank(population.indices, order: options.forgettingOrder, tieOrder: tieOrder).prefix(ipc))
+            return Array(run.counter.rank(population.indices, order: options.forgettingOrder, tieOrder: tieOrder).prefix(ipc))
         }
-        let summary = counter.summary
-        selection.featureExtractor = "\(options.network.description) trained \(options.forgettingEpochs) epoch(s) on all "
-            + "\(dataset.count) images (\(options.training.description)), init seed \(seed); correctness from each "
-            + "training batch's own logits"
+        let summary = run.counter.summary
+        selection.featureExtractor = run.description
         selection.details["forgetting_order"] = options.forgettingOrder == .mostForgotten
             ? "most forgotten first (never learned = infinitely forgotten); DC paper's direction UNVERIFIED"
             : "least forgotten first (never learned last); DC paper's direction UNVERIFIED"
         selection.details["forgetting_summary"] = "never learned \(summary.neverLearned), zero events "
             + "\(summary.unforgettable), max events \(summary.maxEvents)"
         selection.details["forgetting_counts"] = selection.selected.map { picks in
-            picks.map { counter.count($0).map(String.init) ?? "inf" }.joined(separator: ",")
+            picks.map { run.counter.count($0).map(String.init) ?? "inf" }.joined(separator: ",")
         }.joined(separator: ";")
     }
     return selection
+}
+
+/// A feature matrix over a whole dataset (one row per image) and how it was made.
+public struct CoresetFeatures: Sendable {
+    public var matrix: CoresetFeatureMatrix
+    public var extractor: String
+
+    public init(matrix: CoresetFeatureMatrix, extractor: String) {
+        self.matrix = matrix
+        self.extractor = extractor
+    }
+}
+
+/// The embedding of every image by `options.network`, trained `options.featureEpochs` epochs on the whole
+/// dataset first (0: random init), parameters initialised from `seed`, batches shuffled from `seed + 1`.
+public func computeCoresetFeatures(_ dataset: Dataset, options: CoresetOptions = CoresetOptions(), seed: UInt64) throws -> CoresetFeatures {
+    guard options.featureEpochs >= 0, options.training.batchSize >= 1, options.featureBatchSize >= 1 else {
+        throw DataError.usage("coreset: feature epochs must be at least 0 and batch sizes at least 1")
+    }
+    var model = try FullDataNetwork(spec: options.network, dataset: dataset, seed: seed)
+    if options.featureEpochs > 0 {
+        model.train(epochs: options.featureEpochs, recipe: options.training, orderSeed: seed &+ 1,
+                    progress: options.progress, phase: "train") { _, _ in }
+    }
+    let matrix = model.embedAll(batchSize: options.featureBatchSize, progress: options.progress)
+    let extractor = options.featureEpochs > 0
+        ? "\(options.network.description) \(matrix.dimension)-d embedding, trained \(options.featureEpochs) "
+          + "epoch(s) on all \(dataset.count) images (\(options.training.description)), init seed \(seed)"
+        : "\(options.network.description) \(matrix.dimension)-d embedding of a random-init network, seed \(seed)"
+    return CoresetFeatures(matrix: matrix, extractor: extractor)
+}
+
+/// Forgetting events of every image over `options.forgettingEpochs` epochs of training on the whole dataset.
+public struct ForgettingRun: Sendable {
+    public var counter: ForgettingCounter
+    public var description: String
+
+    public init(counter: ForgettingCounter, description: String) {
+        self.counter = counter
+        self.description = description
+    }
+}
+
+/// Trains `options.network` on the whole dataset (init `seed`, batch order `seed + 1`) and counts each
+/// image's forgetting events from the correctness of its training batch's own logits.
+public func runForgetting(_ dataset: Dataset, options: CoresetOptions = CoresetOptions(), seed: UInt64) throws -> ForgettingRun {
+    guard options.forgettingEpochs >= 1, options.training.batchSize >= 1 else {
+        throw DataError.usage("coreset: forgetting needs at least 1 training epoch (2 for any event to occur) and a batch of at least 1")
+    }
+    var model = try FullDataNetwork(spec: options.network, dataset: dataset, seed: seed)
+    var counter = ForgettingCounter(samples: dataset.count)
+    let labels = model.labels
+    model.train(epochs: options.forgettingEpochs, recipe: options.training, orderSeed: seed &+ 1,
+                progress: options.progress, phase: "forgetting") { indices, predictions in
+        for (index, predicted) in zip(indices, predictions) {
+            counter.record(sample: index, correct: predicted == labels[index])
+        }
+    }
+    let description = "\(options.network.description) trained \(options.forgettingEpochs) epoch(s) on all "
+        + "\(dataset.count) images (\(options.training.description)), init seed \(seed); correctness from each "
+        + "training batch's own logits"
+    return ForgettingRun(counter: counter, description: description)
 }
 
 /// One seeded permutation of each sub-population's indices, drawn in sub-population order from a single
