@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
         .executable(name: "dd-distill", targets: ["dd-distill"]),
+        .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +32,10 @@ let package = Package(
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDMethods", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat"],
                 swiftSettings: release),
+        .target(name: "DDTrain", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"],
+                swiftSettings: release),
+        .target(name: "DDEval", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
+                                               "DDFormat"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
             "DDFormat", "DDData", "DDRender",
@@ -50,6 +55,10 @@ let package = Package(
             "DDCLI", "DDMethods", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "dd-eval", dependencies: [
+            "DDCLI", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         .testTarget(name: "DDKernelsTests", dependencies: ["DDKernels"]),
         .testTarget(name: "DDAutogradTests", dependencies: ["DDAutograd", "DDTensor"], exclude: ["golden"]),
@@ -60,6 +69,8 @@ let package = Package(
         .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
         .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,105 @@
+import DDData
+import DDFormat
+import DDTrain
+import Foundation
+import Testing
+@testable import DDEval
+
+@Suite struct MetricsTests {
+    @Test func meanStdIsThePopulationStd() {
+        let s = MeanStd([0.90, 0.92, 0.94, 0.96])
+        #expect(abs(s.mean - 0.93) < 1e-12)
+        // ddof 0: sqrt(((0.03)² + (0.01)² + (0.01)² + (0.03)²) / 4) = sqrt(0.0005)
+        #expect(abs(s.std - 0.0005.squareRoot()) < 1e-12)
+        #expect(MeanStd([0.5]).std == 0)
+        #expect(MeanStd([]).mean.isNaN)
+    }
+
+    @Test func biasMetricsOnAHandComputedGrid() throws {
+        // 2 classes × 2 colours. Cells (class, colour) with (correct/total):
+        //   (0,0) 3/4 = 0.75 aligned   (0,1) 1/2 = 0.5 conflicting
+        //   (1,0) 0/2 = 0.0 conflicting (1,1) 2/2 = 1.0 aligned
+        var labels: [Int] = [], bias: [Int] = [], predictions: [Int] = []
+        func add(_ y: Int, _ b: Int, right: Int, wrong: Int) {
+            for _ in 0..<right { labels.append(y); bias.append(b); predictions.append(y) }
+            for _ in 0..<wrong { labels.append(y); bias.append(b); predictions.append(1 - y) }
+        }
+        add(0, 0, right: 3, wrong: 1); add(0, 1, right: 1, wrong: 1)
+        add(1, 0, right: 0, wrong: 2); add(1, 1, right: 2, wrong: 0)
+        let counts = ClassificationCounts(labels: labels, predictions: predictions, classCount: 2, biasLabels: bias)
+        let m = try #require(BiasMetrics(counts))
+        #expect(m.alignedAccuracy == (0.75 + 1.0) / 2)
+        #expect(m.conflictingAccuracy == (0.5 + 0.0) / 2)
+        #expect(m.groupBalancedAccuracy == (0.75 + 0.5 + 0.0 + 1.0) / 4)
+        #expect(m.worstGroupAccuracy == 0)              // no group labels: worst (class, colour) cell
+        // Per class spread over colours: class 0: 0.75 − 0.5 = 0.25; class 1: 1.0 − 0.0 = 1.0.
+        #expect(abs(m.deoMax! - 100) < 1e-9)
+        #expect(abs(m.deoMean! - 62.5) < 1e-9)
+    }
+
+    @Test func worstGroupUsesGroupLabelsWhenPresent() throws {
+        let counts = ClassificationCounts(labels: [0, 0, 1, 1, 1], predictions: [0, 1, 1, 1, 0], classCount: 2,
+                                          groups: [5, 5, 7, 7, 7])
+        let m = try #require(BiasMetrics(counts))
+        #expect(m.groupAccuracy == [5: 0.5, 7: 2.0 / 3])
+        #expect(m.worstGroupAccuracy == 0.5)
+        #expect(m.deoMax == nil && m.alignedAccuracy == nil)
+        #expect(BiasMetrics(ClassificationCounts(labels: [0], predictions: [0], classCount: 1)) == nil)
+    }
+
+    @Test func ddRankingFormulas() {
+        #expect(abs(DDRanking.improvementOverRandom(synthetic: 0.97, random: 0.95) - 0.02) < 1e-12)
+        #expect(abs(DDRanking.hardLabelRecovery(fullData: 0.995, synthetic: 0.97) - 0.025) < 1e-12)
+        let r = RankingScores(synthetic: 0.9, random: 0.8, fullData: nil)
+        #expect(abs(r.ior - 0.1) < 1e-12 && r.hlr == nil)
+    }
+}
+
+@Suite struct InputTests {
+    func dataset(classes: Int = 3, perClass: [Int] = [2, 2, 2], side: Int = 4, name: String = "toy") -> Dataset {
+        var labels: [Int32] = []
+        for (c, n) in perClass.enumerated() { labels += [Int32](repeating: Int32(c), count: n) }
+        let pixels = (0..<(labels.count * side * side)).map { UInt8($0 % 251) }
+        return Dataset(name: name, images: .u8(pixels), geometry: ImageGeometry(channels: 1, height: side, width: side),
+                       labels: labels, classNames: (0..<classes).map { "c\($0)" }, mean: [0.5], std: [0.25])
+    }
+
+    @Test func testGeometryAndClassCountMustMatchTrain() {
+        let train = dataset()
+        #expect(throws: EvalInputError.self) { try EvalInputs.checkCompatible(train: train, test: dataset(side: 5)) }
+        #expect(throws: EvalInputError.self) {
+            try EvalInputs.checkCompatible(train: train, test: dataset(classes: 4, perClass: [1, 1, 1, 1]))
+        }
+        #expect(throws: Never.self) { try EvalInputs.checkCompatible(train: train, test: dataset(perClass: [1, 3, 5])) }
+    }
+
+    @Test func emptyClassOrNoImagesIsRejected() {
+        #expect(throws: EvalInputError.self) { try EvalInputs.checkTrainingSet(dataset(perClass: [2, 0, 2])) }
+        #expect(throws: EvalInputError.self) { try EvalInputs.checkTrainingSet(dataset(perClass: [0, 0, 0])) }
+        do {
+            try EvalInputs.checkTrainingSet(dataset(perClass: [2, 0, 2]))
+        } catch {
+            #expect("\(error)".contains("class 1 (c1) has no images"))
+        }
+    }
+
+    @Test func randomSubsetKeepsPerClassCountsAndIsSeeded() throws {
+        let train = dataset(perClass: [1, 2, 3])
+        let source = dataset(perClass: [10, 10, 10], name: "source")
+        let a = try EvalInputs.randomSubset(like: train, from: source, seed: 1)
+        let b = try EvalInputs.randomSubset(like: train, from: source, seed: 1)
+        let c = try EvalInputs.randomSubset(like: train, from: source, seed: 2)
+        #expect(a.labels == [0, 1, 1, 2, 2, 2])
+        #expect(a == b)
+        #expect(a.images != c.images)
+        #expect(throws: EvalInputError.self) {
+            try EvalInputs.randomSubset(like: dataset(perClass: [11, 1, 1]), from: source, seed: 0)
+        }
+    }
+
+    @Test func learnedRateIsReadFromTopLevelOrMethodMetadata() throws {
+        #expect(EvalInputs.learnedRate(in: try JSONValue.parse(#"{"syn_lr": 0.02}"#)) == 0.02)
+        #expect(EvalInputs.learnedRate(in: try JSONValue.parse(#"{"method": {"name": "mtt", "syn_lr": 0.005}}"#)) == 0.005)
+        #expect(EvalInputs.learnedRate(in: try JSONValue.parse(#"{"method": {"name": "dc"}}"#)) == nil)
+    }
+}
