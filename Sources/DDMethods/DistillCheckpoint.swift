@@ -122,8 +122,9 @@ public struct DistillCheckpoint {
 /// Whole-buffer file writes with the durability the long runs need.
 enum FileWriting {
     static func atomicWrite(_ bytes: [UInt8], toPath path: String) throws {
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temp = "\(directory.isEmpty ? "/" : directory)/.\(name).tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DistillError.io("\(path): cannot create: \(String(cString: strerror(errno)))") }

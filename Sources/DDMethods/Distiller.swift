@@ -198,7 +198,10 @@ public struct LossSummary: Equatable {
     }
 
     var json: JSONValue {
-        func number(_ x: Double?) -> JSONValue { x.map { .number(Float($0).isFinite ? Double(Float($0)) : 0) } ?? .null }
+        // Shortest decimal of the Float value: "0.4312", not 0.43119999766349792.
+        func number(_ x: Double?) -> JSONValue {
+            x.map { .number(Double(String(describing: Float($0))) ?? $0) } ?? .null
+        }
         return .object(["first": number(first), "last": number(last), "min": number(minimum),
                         "curve": .array(buckets.map { number($0) })])
     }
