@@ -38,8 +38,8 @@ public enum CoresetDistillation {
         subset.name = "\(dataset.name)/\(method.rawValue)-ipc\(ipc)"
         var methodMetadata: [String: JSONValue] = [
             "name": .string(method.rawValue), "ipc": .number(Double(ipc)), "seed": .string(String(seed)),
-            "net": .string(options.network.description),
         ]
+        if method != .random { methodMetadata["net"] = .string(options.network.description) }
         if method.usesFeatures { methodMetadata["feature_epochs"] = .number(Double(options.featureEpochs)) }
         if method == .forgetting { methodMetadata["forgetting_epochs"] = .number(Double(options.forgettingEpochs)) }
         if let extractor = selection.featureExtractor { methodMetadata["feature_extractor"] = .string(extractor) }
