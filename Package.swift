@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "dd-fetch", targets: ["dd-fetch"]),
         .executable(name: "dd-render", targets: ["dd-render"]),
         .executable(name: "dd-expert", targets: ["dd-expert"]),
+        .executable(name: "dd-distill", targets: ["dd-distill"]),
         .executable(name: "dd-eval", targets: ["dd-eval"]),
     ],
     dependencies: [
@@ -64,6 +65,9 @@ let package = Package(
             "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/dd-bench", swiftSettings: release),
+        .executableTarget(name: "dd-distill", dependencies: [
+            "DDCLI", "DDMethods", "DDData", "DDFormat",
+        ]),
         .executableTarget(name: "dd-eval", dependencies: [
             "DDCLI", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,1 +1,0 @@
-// DDMethods: placeholder until the module lands.

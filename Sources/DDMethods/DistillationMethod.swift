@@ -1,0 +1,69 @@
+import DDAugment
+import DDAutograd
+import DDNN
+import DDTensor
+
+/// Everything that changes while distilling and must survive a checkpoint: the synthetic images, the image
+/// optimiser (its momentum persists over the whole run, as in the reference), the one random generator every
+/// draw comes from (networks, real batches, augmentation, shuffles), the iteration count and the loss curve.
+/// Restoring it restores the run exactly, so a resumed run reaches the same bytes as an uninterrupted one.
+public struct DistillState {
+    /// S×C×H×W Float32 in the normalised space.
+    public var images: NDArray
+    public var optimizer: SGD
+    public var rng: RandomGenerator
+    /// Iterations completed.
+    public var iteration: Int
+    /// The loss of every completed iteration.
+    public var losses: [Double]
+    /// Wall-clock seconds spent over every run that contributed (resumed runs add up).
+    public var wallSeconds: Double
+
+    public init(images: NDArray, optimizer: SGD, rng: RandomGenerator, iteration: Int = 0, losses: [Double] = [],
+                wallSeconds: Double = 0) {
+        self.images = images
+        self.optimizer = optimizer
+        self.rng = rng
+        self.iteration = iteration
+        self.losses = losses
+        self.wallSeconds = wallSeconds
+    }
+
+    /// Applies one image-optimiser step with the gradient of the loss with respect to `images`.
+    mutating func updateImages(gradient: NDArray) {
+        var parameters = [Tensor(images, requiresGrad: false)]
+        optimizer.update(&parameters, gradients: [Tensor(gradient)])
+        images = parameters[0].array
+    }
+}
+
+/// A distillation method: built once per run from its configuration, the real pool and the network, it
+/// performs one outer iteration at a time on the shared state. Checkpointing, resuming, progress, time
+/// budgets and signals live in `Distiller`, once for every method.
+public protocol DistillationMethod {
+    init(config: DistillConfig, pool: RealPool, network: Network) throws
+    /// One outer iteration: updates `state.images` (and whatever random draws it needs from `state.rng`) and
+    /// returns the iteration's loss (the quantity whose gradient moved the images, summed over
+    /// sub-populations; for DC/DSA the mean over its outer-loop steps).
+    mutating func step(_ state: inout DistillState) -> Double
+}
+
+/// Builds the method named by the configuration.
+public func makeMethod(_ config: DistillConfig, pool: RealPool, network: Network) throws -> any DistillationMethod {
+    switch config.method {
+    case .dc, .dsa: return try GradientMatching(config: config, pool: pool, network: network)
+    case .dm: return try DistributionMatching(config: config, pool: pool, network: network)
+    }
+}
+
+/// Per-sub-population pieces of the synthetic set as differentiable leaves, and the assembly of their
+/// gradients back into one S-row gradient.
+enum SyntheticSlices {
+    static func leaf(_ images: NDArray, _ population: SubPopulation) -> Tensor {
+        Tensor(images.indexSelect(axis: 0, population.syntheticSlots), requiresGrad: true)
+    }
+
+    static func accumulate(_ total: inout NDArray, _ gradient: NDArray, _ population: SubPopulation) {
+        total = total + gradient.indexAdd(axis: 0, population.syntheticSlots, size: total.shape[0])
+    }
+}

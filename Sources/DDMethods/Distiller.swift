@@ -1,0 +1,208 @@
+import DDAutograd
+import DDData
+import DDFormat
+import DDNN
+import DDTensor
+import Foundation
+
+/// How a run ended.
+public enum DistillStop: String, Sendable {
+    case completed, timeBudget = "time_budget", interrupted
+}
+
+/// What the loop does besides iterating: periodic checkpoints and snapshots, a wall-clock budget, a stop
+/// request (signals) and a progress callback. The library knows nothing of terminals or signals; the
+/// executable passes closures.
+public struct DistillRunOptions {
+    public var checkpointPath: String?
+    /// Where a stop request writes its checkpoint (default: `checkpointPath`).
+    public var interruptCheckpointPath: String?
+    /// Checkpoint and snapshot period in iterations (0 = never periodically).
+    public var every: Int
+    public var snapshotsPath: String?
+    /// Seconds this invocation may spend iterating: after its first iteration it stops before one that would
+    /// likely end past the budget.
+    public var timeBudget: Double?
+    public var shouldStop: () -> Bool
+    public var progress: (_ done: Int, _ total: Int, _ loss: Double) -> Void
+
+    public init(checkpointPath: String? = nil, every: Int = 0, snapshotsPath: String? = nil, timeBudget: Double? = nil,
+                shouldStop: @escaping () -> Bool = { false },
+                progress: @escaping (Int, Int, Double) -> Void = { _, _, _ in }) {
+        self.checkpointPath = checkpointPath
+        interruptCheckpointPath = checkpointPath
+        self.every = every
+        self.snapshotsPath = snapshotsPath
+        self.timeBudget = timeBudget
+        self.shouldStop = shouldStop
+        self.progress = progress
+    }
+}
+
+/// Runs one distillation: builds the real pool, the network and the initial synthetic set from the seed,
+/// iterates a `DistillationMethod`, and writes checkpoints, snapshots and the final synthetic-set stream.
+public final class Distiller {
+    public let config: DistillConfig
+    public let pool: RealPool
+    public let network: Network
+    public let sourceDigest: String
+    public private(set) var state: DistillState
+    private var method: any DistillationMethod
+
+    public init(config: DistillConfig, dataset: Dataset) throws {
+        try config.validate()
+        self.config = config
+        pool = try RealPool(dataset, ipc: config.ipc, matchBy: config.matchBy)
+        let g = dataset.geometry
+        network = try Network(try NetworkSpec(parsing: config.network), channels: g.channels, height: g.height,
+                              width: g.width, classes: dataset.classCount)
+        sourceDigest = dataset.contentDigest ?? dataset.computeContentDigest()
+        method = try makeMethod(config, pool: pool, network: network)
+        var rng = RandomGenerator(seed: config.seed)
+        let images = Self.initialImages(config, pool: pool, rng: &rng)
+        state = DistillState(images: images, optimizer: SGD(learningRate: config.learningRateImages,
+                                                            momentum: config.momentumImages), rng: rng)
+    }
+
+    /// Real images of each sub-population (distinct, seeded) or N(0, 1) noise, in the normalised space.
+    static func initialImages(_ config: DistillConfig, pool: RealPool, rng: inout RandomGenerator) -> NDArray {
+        let g = pool.dataset.geometry
+        let shape = [pool.syntheticCount, g.channels, g.height, g.width]
+        switch config.initialization {
+        case .noise:
+            return NDArray.normal(shape, rng: &rng)
+        case .real:
+            var images = NDArray.zeros(shape)
+            for population in pool.subPopulations {
+                let chosen = pool.sample(population, count: population.syntheticSlots.count, rng: &rng)
+                images = images + chosen.indexAdd(axis: 0, population.syntheticSlots, size: shape[0])
+            }
+            return images
+        }
+    }
+
+    /// Continues from a checkpoint written by a run with the same method, hyper-parameters and dataset.
+    public func resume(from checkpoint: DistillCheckpoint) throws {
+        try checkpoint.checkCompatible(config: config, sourceDigest: sourceDigest)
+        guard checkpoint.images.shape == state.images.shape else {
+            throw DistillError.badData("checkpoint images have shape \(checkpoint.images.shape), this run needs "
+                                       + "\(state.images.shape)")
+        }
+        var optimizer = SGD(learningRate: config.learningRateImages, momentum: config.momentumImages)
+        do {
+            try optimizer.restore(OptimizerState(step: checkpoint.optimizerStep, tensors: checkpoint.optimizerTensors),
+                                  parameters: [Tensor(checkpoint.images)])
+        } catch {
+            throw DistillError.badData("checkpoint optimiser state does not fit: \(error)")
+        }
+        state = DistillState(images: checkpoint.images, optimizer: optimizer, rng: checkpoint.rng,
+                             iteration: checkpoint.iteration, losses: checkpoint.losses,
+                             wallSeconds: checkpoint.wallSeconds)
+    }
+
+    public var checkpoint: DistillCheckpoint {
+        DistillCheckpoint(config: config, sourceDigest: sourceDigest, images: state.images,
+                          optimizerStep: state.optimizer.state.step, optimizerTensors: state.optimizer.state.tensors,
+                          rng: state.rng, iteration: state.iteration, losses: state.losses,
+                          wallSeconds: state.wallSeconds)
+    }
+
+    /// Iterates until `config.iterations`, the time budget, or a stop request. On a stop request a checkpoint
+    /// is written to `options.checkpointPath` (when given) before returning `.interrupted`.
+    public func run(_ options: DistillRunOptions) throws -> DistillStop {
+        let start = Date()
+        let previousSeconds = state.wallSeconds
+        let startIteration = state.iteration
+        var stop = DistillStop.completed
+        while state.iteration < config.iterations {
+            if options.shouldStop() { stop = .interrupted; break }
+            let elapsed = Date().timeIntervalSince(start)
+            // Every invocation makes at least one iteration of progress; after that it stops before an
+            // iteration that would, at the mean pace so far, end past the budget.
+            let done = state.iteration - startIteration
+            if let budget = options.timeBudget, done > 0, elapsed + elapsed / Double(done) > budget {
+                stop = .timeBudget
+                break
+            }
+            let loss = method.step(&state)
+            guard loss.isFinite else {
+                throw DistillError.badData("the loss became \(loss) at iteration \(state.iteration + 1); "
+                                           + "lower --lr-img or check the input")
+            }
+            state.iteration += 1
+            state.losses.append(loss)
+            state.wallSeconds = previousSeconds + Date().timeIntervalSince(start)
+            options.progress(state.iteration, config.iterations, loss)
+            if options.every > 0, state.iteration % options.every == 0 {
+                if let path = options.checkpointPath { try checkpoint.write(toPath: path) }
+                if let path = options.snapshotsPath { try appendSnapshot(toPath: path) }
+            }
+        }
+        state.wallSeconds = previousSeconds + Date().timeIntervalSince(start)
+        if stop == .interrupted, let path = options.interruptCheckpointPath { try checkpoint.write(toPath: path) }
+        return stop
+    }
+
+    /// The current synthetic set as a dataset: f32 images in the source's normalised space with its mean/std
+    /// and class names, the sub-populations' labels.
+    public func syntheticDataset() -> Dataset {
+        let source = pool.dataset
+        var provenance = ["tool": "dd-distill", "source_digest": sourceDigest, "source_name": source.name]
+        provenance["method"] = config.method.rawValue
+        return Dataset(name: "\(source.name)/\(config.method.rawValue)-ipc\(config.ipc)",
+                       images: .normalized(state.images.scalars), geometry: source.geometry,
+                       labels: pool.syntheticLabels.map { Int32($0) }, classNames: source.classNames,
+                       mean: source.mean, std: source.std, provenance: provenance).withContentDigest()
+    }
+
+    /// Begin-record keys of a synthetic stream (docs/format.md §6.2): `method` (every hyper-parameter and the
+    /// run's outcome) and `source_digest`.
+    public func syntheticMetadata(stop: DistillStop) -> [String: JSONValue] {
+        var method = config.metadata.objectValue ?? [:]
+        method["iterations_done"] = .number(Double(state.iteration))
+        method["wall_seconds"] = .number((state.wallSeconds * 1000).rounded() / 1000)
+        method["stop"] = .string(stop.rawValue)
+        method["loss"] = LossSummary(state.losses).json
+        return ["method": .object(method), "source_digest": .string(sourceDigest)]
+    }
+
+    /// Writes the synthetic-set stream.
+    public func writeSynthetic(to sink: ByteSink, stop: DistillStop) throws {
+        try syntheticDataset().write(to: sink, kind: .synthetic, extraMetadata: syntheticMetadata(stop: stop))
+    }
+
+    /// Appends the current synthetic set as one complete stream to `path` (concatenated streams are valid
+    /// input, so the file shows the set's evolution).
+    public func appendSnapshot(toPath path: String) throws {
+        let sink = MemorySink()
+        try writeSynthetic(to: sink, stop: state.iteration >= config.iterations ? .completed : .interrupted)
+        try FileWriting.append(sink.bytes, toPath: path)
+    }
+}
+
+/// A short description of the loss curve for the output metadata: first, last, minimum, and the curve
+/// averaged into at most 32 equal buckets (enough to see its shape without storing 20,000 numbers).
+public struct LossSummary: Equatable {
+    public var first: Double?, last: Double?, minimum: Double?
+    public var buckets: [Double]
+
+    public init(_ losses: [Double]) {
+        first = losses.first
+        last = losses.last
+        minimum = losses.min()
+        let count = min(32, losses.count)
+        buckets = (0..<count).map { b in
+            let range = (b * losses.count / count)..<((b + 1) * losses.count / count)
+            return losses[range].reduce(0, +) / Double(range.count)
+        }
+    }
+
+    var json: JSONValue {
+        // Shortest decimal of the Float value: "0.4312", not 0.43119999766349792.
+        func number(_ x: Double?) -> JSONValue {
+            x.map { .number(Double(String(describing: Float($0))) ?? $0) } ?? .null
+        }
+        return .object(["first": number(first), "last": number(last), "min": number(minimum),
+                        "curve": .array(buckets.map { number($0) })])
+    }
+}

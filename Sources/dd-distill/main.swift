@@ -1,0 +1,243 @@
+import ArgumentParser
+import DDCLI
+import DDData
+import DDFormat
+import DDMethods
+import DDNN
+import Foundation
+
+extension DistillError: ExitStatusProviding {
+    public var exitStatus: SysExit {
+        switch kind {
+        case .usage: return .usage
+        case .badData: return .dataError
+        case .io: return .ioError
+        }
+    }
+}
+
+extension SyntheticInit: ExpressibleByArgument {}
+
+/// dd-distill: argument parsing only; the methods and the loop live in DDMethods.
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dd-distill",
+        abstract: "Distil a dataset stream into a small synthetic set (DC, DSA, DM) or select a coreset baseline.",
+        discussion: """
+        Methods: \(AnyDistillMethod.allNames.joined(separator: ", ")). Defaults are the published \
+        hyper-parameters (DC/DSA: 1000 iterations, lr-img 0.1, momentum 0.5, batch-real 256, get_loops \
+        table by IPC; DM: 20000 iterations, lr-img 1, real init, DSA). The output is a `synthetic` stream: \
+        f32 images in the source's normalised space with its mean/std, labels, and metadata with every \
+        hyper-parameter, the seed, the source digest, iterations done, wall time and a loss summary.
+
+        Long runs: --checkpoint PATH --every K writes an atomic snapshot every K iterations; SIGINT/SIGTERM \
+        writes one (to --checkpoint, else OUTPUT.ckpt or ./dd-distill.ckpt) and exits 75 without output; \
+        --resume PATH continues to the same images as an uninterrupted run. --snapshots PATH appends the \
+        set every K iterations (dd-render PATH shows the last; the file is a concatenation of streams).
+
+        Examples:
+          dd-fetch mnist | dd-distill --method dm --ipc 10 --time-budget 600 -o syn.ddt
+          dd-distill mnist.ddt --method dc --ipc 1 --checkpoint dc.ckpt --every 10 -o dc.ddt
+          dd-distill mnist.ddt --method dc --ipc 1 --resume dc.ckpt --checkpoint dc.ckpt -o dc.ddt
+          dd-distill mnist.ddt --method herding --ipc 10 -o herding.ddt
+        """)
+
+    @Argument(help: ArgumentHelp("Real dataset stream; - or none means stdin.", valueName: "INPUT"))
+    var input: String?
+
+    @Option(name: .shortAndLong, help: "Output path (default: stdout; never a terminal).")
+    var output: String?
+
+    @Option(help: "Method: \(AnyDistillMethod.allNames.joined(separator: "|")).")
+    var method: String
+
+    @Option(help: "Synthetic images per class.")
+    var ipc: Int
+
+    @Option(help: "Outer iterations (default: DC/DSA 1000, DM 20000).")
+    var iterations: Int?
+
+    @Option(name: .customLong("lr-img"), help: "Synthetic-image SGD learning rate (default: DC/DSA 0.1, DM 1).")
+    var lrImg: Double?
+
+    @Option(name: .customLong("momentum-img"), help: "Synthetic-image SGD momentum (default 0.5).")
+    var momentumImg: Double?
+
+    @Option(name: .customLong("lr-net"), help: "DC/DSA inner-loop network learning rate (default 0.01).")
+    var lrNet: Double?
+
+    @Option(name: .customLong("momentum-net"), help: "DC/DSA inner-loop momentum (default 0, the reference's HEAD; the ICLR version used 0.5).")
+    var momentumNet: Double?
+
+    @Option(name: .customLong("batch-real"), help: "Real images per class per matching step (default 256).")
+    var batchReal: Int?
+
+    @Option(name: .customLong("batch-train"), help: "DC/DSA batch for training the network on the synthetic set (default 256).")
+    var batchTrain: Int?
+
+    @Option(name: .customLong("outer-loop"), help: "DC/DSA image updates per iteration (default: get_loops by IPC).")
+    var outerLoop: Int?
+
+    @Option(name: .customLong("inner-loop"), help: "DC/DSA epochs of network training between updates (default: get_loops by IPC).")
+    var innerLoop: Int?
+
+    @Option(help: "Synthetic initialisation: real or noise (default: DC noise, DSA/DM real).")
+    var `init`: SyntheticInit?
+
+    @Option(help: "Network (default convnet; e.g. convnet-w32, convnet-d2). Coresets use it as the feature extractor.")
+    var net: String?
+
+    @Option(name: .customLong("dsa-strategy"), help: "DSA strategy, or none (default: by dataset; MNIST drops flip).")
+    var dsaStrategy: String?
+
+    @Option(name: .customLong("match-by"), help: "Unit of matching: class.")
+    var matchBy: String = "class"
+
+    @Option(help: ArgumentHelp("Checkpoint path (atomic), written every --every iterations.", valueName: "PATH"))
+    var checkpoint: String?
+
+    @Option(help: "Checkpoint and snapshot period in iterations.")
+    var every: Int = 50
+
+    @Option(help: ArgumentHelp("Continue from this checkpoint (same method, hyper-parameters and dataset).", valueName: "PATH"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("Append the synthetic set to this stream every --every iterations.", valueName: "PATH"))
+    var snapshots: String?
+
+    @Option(name: .customLong("time-budget"), help: "Stop cleanly after this many seconds and write the result.")
+    var timeBudget: Double?
+
+    @Option(name: .customLong("feature-epochs"), help: "Herding/k-center: epochs training the feature network (0 = random init).")
+    var featureEpochs: Int = 1
+
+    @Option(name: .customLong("forgetting-epochs"), help: "Forgetting: epochs of the counting run.")
+    var forgettingEpochs: Int = 5
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
+        if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be positive") }
+        guard matchBy == "class" else {
+            throw ValidationError("--match-by \(matchBy): only 'class' is implemented")
+        }
+    }
+
+    func run() throws {
+        let log = Log(tool: "dd-distill", quiet: common.quiet)
+        unblockInterruptSignals()
+        Signals.install(.setFlag)
+        Tool.run(log) {
+            if let threads = common.threads { setDistillThreads(threads) }
+            let chosen = try AnyDistillMethod(parsing: method)
+            let out = try OutputFile(output, binary: true)
+            let source = try InputFile(input)
+            let dataset = try inFile(source.displayName) { try Dataset.read(from: StreamReader(fileDescriptor: source.fd)) }
+            log.info("read \(dataset.count) images of \(dataset.classCount) classes from \(source.displayName)")
+            switch chosen {
+            case .coreset(let coreset):
+                var options = CoresetOptions()
+                if let net { options.network = try NetworkSpec(parsing: net) }
+                options.featureEpochs = featureEpochs
+                options.forgettingEpochs = forgettingEpochs
+                try CoresetDistillation.write(coreset, dataset: dataset, ipc: ipc, seed: common.seed, options: options, to: out)
+                try out.commit()
+                log.info("wrote \(coreset.rawValue) coreset (IPC \(ipc)) to \(out.displayName)")
+            case .optimized(let name):
+                try distill(name, dataset: dataset, out: out, log: log)
+            }
+        }
+    }
+
+    func configuration(_ name: DistillMethodName, dataset: Dataset) -> DistillConfig {
+        var c = DistillConfig.defaults(for: name, ipc: ipc, dataset: dataset.name, seed: common.seed)
+        if let iterations { c.iterations = iterations }
+        if let lrImg { c.learningRateImages = lrImg }
+        if let momentumImg { c.momentumImages = momentumImg }
+        if let lrNet { c.learningRateNet = lrNet }
+        if let momentumNet { c.momentumNet = momentumNet }
+        if let batchReal { c.batchReal = batchReal }
+        if let batchTrain { c.batchTrain = batchTrain }
+        if let outerLoop { c.outerLoop = outerLoop }
+        if let innerLoop { c.innerLoop = innerLoop }
+        if let `init` { c.initialization = `init` }
+        if let net { c.network = net }
+        if let dsaStrategy { c.dsaStrategy = dsaStrategy }
+        return c
+    }
+
+    func distill(_ name: DistillMethodName, dataset: Dataset, out: OutputFile, log: Log) throws {
+        let config = configuration(name, dataset: dataset)
+        if name != .dm, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {
+            log.warn("IPC \(ipc) is outside the reference get_loops table; using outer \(config.outerLoop), inner \(config.innerLoop)")
+        }
+        let distiller = try Distiller(config: config, dataset: dataset)
+        if let resume {
+            let file = try InputFile(resume)
+            let saved = try inFile(file.displayName) { try DistillCheckpoint.read(from: StreamReader(fileDescriptor: file.fd)) }
+            try inFile(file.displayName) { try distiller.resume(from: saved) }
+            log.info("resuming from \(resume) at iteration \(saved.iteration)")
+        }
+        let interruptPath = checkpoint ?? output.flatMap { $0 == "-" ? nil : $0 + ".ckpt" } ?? "dd-distill.ckpt"
+        var meter = IterationMeter(start: distiller.state.iteration, total: config.iterations)
+        var options = DistillRunOptions(checkpointPath: checkpoint, every: every, snapshotsPath: snapshots,
+                                        timeBudget: timeBudget, shouldStop: { Signals.interrupted })
+        options.interruptCheckpointPath = interruptPath
+        options.progress = { done, total, loss in meter.update(done, total: total, loss: loss, log: log) }
+        let stop = try distiller.run(options)
+        log.endProgress()
+        let state = distiller.state
+        switch stop {
+        case .interrupted:
+            out.abandon()
+            throw ToolError("interrupted at iteration \(state.iteration)/\(config.iterations); checkpoint written to "
+                            + "\(interruptPath); continue with --resume \(interruptPath)", exit: .tempFail)
+        case .timeBudget:
+            log.info("time budget reached after \(state.iteration)/\(config.iterations) iterations")
+        case .completed:
+            break
+        }
+        try distiller.writeSynthetic(to: out, stop: stop)
+        try out.commit()
+        let last = state.losses.last.map { String(format: "%.4f", $0) } ?? "-"
+        log.info("wrote \(config.method.rawValue) IPC \(ipc) (\(state.iteration) iterations, final loss \(last), "
+                 + "\(formatDuration(state.wallSeconds))) to \(out.displayName)")
+    }
+}
+
+/// "iteration 120/1000  loss 0.4312  3.10 it/s  ETA 4m44s", redrawn at most 5 times a second on a TTY; the
+/// rate counts only this invocation's iterations, so it stays right after --resume.
+struct IterationMeter {
+    let start: Int
+    let total: Int
+    let began = Date()
+    var lastDraw = Date.distantPast
+
+    init(start: Int, total: Int) {
+        self.start = start
+        self.total = total
+    }
+
+    mutating func update(_ done: Int, total: Int, loss: Double, log: Log) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.2 || done == total else { return }
+        lastDraw = now
+        let rate = Double(done - start) / max(now.timeIntervalSince(began), 1e-9)
+        let eta = rate > 0 ? Double(total - done) / rate : .infinity
+        log.progress(String(format: "iteration %d/%d  loss %.4f  %.2f it/s  ETA %@", done, total, loss, rate,
+                            formatDuration(eta)))
+    }
+}
+
+/// A parent may start us with SIGINT/SIGTERM/SIGHUP blocked (a blocked mask is inherited through fork and
+/// exec; Foundation's Process does this from a test runner), and then the checkpoint-on-signal policy would
+/// never run: a scheduler's SIGTERM would stay pending until SIGKILL.
+func unblockInterruptSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    sigprocmask(SIG_UNBLOCK, &set, nil)
+}
+
+DistillCommand.main()

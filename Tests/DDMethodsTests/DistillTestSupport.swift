@@ -1,0 +1,63 @@
+import DDData
+import DDFormat
+import DDTensor
+import Foundation
+import Testing
+@testable import DDMethods
+
+/// Real MNIST for the distillation tests: the t10k split read once from the shared mirror ($DD_DATA, else
+/// `<repo>/../shared/datasets`), cut into small per-class train and held-out subsets.
+enum DistillTestData {
+    static let mnistTest: Dataset? = {
+        var mirror = ProcessInfo.processInfo.environment["DD_DATA"] ?? ""
+        if mirror.isEmpty || !FileManager.default.fileExists(atPath: mirror + "/mnist") {
+            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent()
+            mirror = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        }
+        var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: false)
+        options.useSystemDirectories = false
+        options.allowDownload = false
+        return try? DatasetLoader.load("mnist", split: .test, options: options)
+    }()
+
+    /// `perClass` images of each of `classes` (relabelled 0..<K), starting at position `offset` within each
+    /// class, so train and held-out subsets never share an image.
+    static func subset(classes: [Int] = [0, 1, 7], perClass: Int, offset: Int = 0) throws -> Dataset {
+        let full = try #require(mnistTest, "real MNIST not found ($DD_DATA or ../shared/datasets)")
+        let selected = try full.subset(classes: classes)
+        let indices = selected.indicesByClass().flatMap { $0[offset..<(offset + perClass)] }
+        return try selected.subset(indices: indices).withContentDigest()
+    }
+
+    /// A tiny, fast configuration of `method` (narrow shallow ConvNet, small real batches).
+    static func config(_ method: DistillMethodName, ipc: Int = 1, iterations: Int, seed: UInt64 = 1) -> DistillConfig {
+        var config = DistillConfig.defaults(for: method, ipc: ipc, dataset: "mnist", seed: seed)
+        config.iterations = iterations
+        config.network = "convnet-d2-w4"
+        config.batchReal = 16
+        return config
+    }
+}
+
+extension Dataset {
+    /// The images as a Float32 tensor array in the normalised space.
+    var normalizedArray: NDArray {
+        NDArray(shape: [count, geometry.channels, geometry.height, geometry.width], scalars: normalizedImages())
+    }
+}
+
+/// Records of a stream by name (raw bytes) and its begin metadata.
+func streamRecords(_ bytes: [UInt8]) throws -> (metadata: JSONValue, records: [String: [UInt8]]) {
+    let reader = try StreamReader(bytes: bytes)
+    let header = try reader.readStreamHeader()
+    var records: [String: [UInt8]] = [:]
+    while let record = try reader.next() { records[record.name] = record.bytes }
+    return (header.metadata, records)
+}
+
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "dd-distill-test-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
