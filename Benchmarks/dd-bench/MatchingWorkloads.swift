@@ -15,6 +15,8 @@ final class DistributionMatchingWorkload: Workload {
     private var imageOptimizer = SGD(learningRate: 1, momentum: 0.5)
     private var realBatches: [Tensor] = []
     private var rng: RandomGenerator
+    private var phases = PhaseTimer()
+    var extras: [String: Any] { ["phase_seconds": phases.seconds] }
 
     init(_ context: BenchContext) {
         self.context = context
@@ -30,13 +32,17 @@ final class DistributionMatchingWorkload: Workload {
         let net = context.net, ipc = context.ipc
         let frozen = net.initialParameters(rng: &rng).map { $0.detach() }   // timed: part of the iteration
         var distance = Tensor(0)
+        phases = PhaseTimer()
         for c in 0 ..< context.classes {
-            let realMean = withNoGrad { net.embed(realBatches[c], parameters: frozen).mean(axes: [0]) }
-            let images = synthetic.sliced(axis: 0, c * ipc ..< (c + 1) * ipc)
-            let syntheticMean = net.embed(images, parameters: frozen).mean(axes: [0])
+            let realMean = phases.time("real embeddings (256 per class, no graph)") {
+                withNoGrad { net.embed(realBatches[c], parameters: frozen).mean(axes: [0]) }
+            }
+            let syntheticMean = phases.time("synthetic embeddings (10 per class)") {
+                net.embed(synthetic.sliced(axis: 0, c * ipc ..< (c + 1) * ipc), parameters: frozen).mean(axes: [0])
+            }
             distance = distance + (realMean - syntheticMean).square().sum()
         }
-        let imageGradient = grad(of: distance, wrt: [synthetic])
+        let imageGradient = phases.time("backward to the images") { grad(of: distance, wrt: [synthetic]) }
         var images = [synthetic]
         imageOptimizer.update(&images, gradients: imageGradient)
         synthetic = images[0]
@@ -67,9 +73,14 @@ final class TrajectoryMatchingWorkload: Workload {
     private var rng: RandomGenerator
     /// Resident memory before the unroll and after it (graph of all 20 steps alive, before the backward).
     private var residentBeforeUnroll = 0, residentAfterUnroll = 0
+    /// Taken in the first (warm-up) iteration only: afterwards the allocator keeps the freed graph resident.
+    private var firstIteration = true
+    private var phases = PhaseTimer()
     var extras: [String: Any] {
-        ["rss_before_unroll_bytes": residentBeforeUnroll, "rss_after_unroll_bytes": residentAfterUnroll,
-         "rss_per_unrolled_step_bytes": (residentAfterUnroll - residentBeforeUnroll) / steps]
+        ["first_iteration_rss_before_unroll_bytes": residentBeforeUnroll,
+         "first_iteration_rss_after_unroll_bytes": residentAfterUnroll,
+         "first_iteration_rss_per_unrolled_step_bytes": (residentAfterUnroll - residentBeforeUnroll) / steps,
+         "phase_seconds": phases.seconds]
     }
 
     init(_ context: BenchContext) {
@@ -84,16 +95,21 @@ final class TrajectoryMatchingWorkload: Workload {
 
     func run() -> StepOutcome {
         let net = context.net, labels = context.syntheticLabels
-        residentBeforeUnroll = Clock.currentRSSBytes()
+        if firstIteration { residentBeforeUnroll = Clock.currentRSSBytes() }
+        phases = PhaseTimer()
         var theta = start.requiringGrad()
         for order in orders {
             let images = synthetic.indexSelect(axis: 0, order)
-            let loss = net.forward(images, parameters: net.unflatten(theta)).crossEntropy(labels: order.map { labels[$0] })
-            theta = theta - stepSize * grad(of: loss, wrt: [theta], createGraph: true)[0]
+            let loss = phases.time("unrolled forward (20 × batch 100)") {
+                net.forward(images, parameters: net.unflatten(theta)).crossEntropy(labels: order.map { labels[$0] })
+            }
+            theta = phases.time("unrolled gradients with createGraph") {
+                theta - stepSize * grad(of: loss, wrt: [theta], createGraph: true)[0]
+            }
         }
         let distance = (theta - target).square().sum() / (start - target).square().sum()
-        residentAfterUnroll = Clock.currentRSSBytes()
-        let gradients = grad(of: distance, wrt: [synthetic, stepSize])
+        if firstIteration { residentAfterUnroll = Clock.currentRSSBytes(); firstIteration = false }
+        let gradients = phases.time("backward through the unroll") { grad(of: distance, wrt: [synthetic, stepSize]) }
         var images = [synthetic], rate = [stepSize]
         imageOptimizer.update(&images, gradients: [gradients[0]])
         stepSizeOptimizer.update(&rate, gradients: [gradients[1]])

@@ -95,7 +95,14 @@ enum Runner {
             "losses": losses, "gradient_norms": gradientNorms, "images": images, "threads": Threads.count,
             "openblas_core": Machine.openBLASCore, "openblas_env": Machine.openBLASEnvironment,
         ]
-        fields.merge(workload.extras) { _, new in new }
+        let extras = workload.extras
+        fields.merge(extras) { _, new in new }
+        // phase → [wall s, CPU s] of the last iteration
+        for (phase, seconds) in ((extras["phase_seconds"] as? [String: [Double]]) ?? [:]).sorted(by: { $0.value[0] > $1.value[0] })
+        where seconds.count == 2 {
+            FileHandle.standardError.write(Data(String(format: "    last iteration: %@ %.3f s wall, %.3f s CPU\n",
+                                                       phase, seconds[0], seconds[1]).utf8))
+        }
         if profile {
             fields["backward_seconds_per_iteration"] = Dictionary(uniqueKeysWithValues: backward.map { ($0.key, $0.value / Double(repeats)) })
         }

@@ -51,6 +51,23 @@ struct BenchContext {
     var syntheticLabels: [Int] { (0 ..< classes).flatMap { Array(repeating: $0, count: ipc) } }
 }
 
+/// Accumulates wall and process CPU seconds per named phase of an iteration (CPU time is the figure that
+/// survives a loaded machine).
+struct PhaseTimer {
+    private(set) var wall: [String: Double] = [:]
+    private(set) var cpu: [String: Double] = [:]
+
+    var seconds: [String: [Double]] { wall.mapValues { [$0] }.merging(cpu.mapValues { [$0] }) { $0 + $1 } }
+
+    mutating func time<R>(_ phase: String, _ body: () -> R) -> R {
+        let start = Clock.now(), cpuStart = Clock.processCPU()
+        let result = body()
+        wall[phase, default: 0] += Clock.now() - start
+        cpu[phase, default: 0] += Clock.processCPU() - cpuStart
+        return result
+    }
+}
+
 func norm(_ t: Tensor) -> Double { withNoGrad { t.square().sum().item().squareRoot() } }
 
 /// Rank > 1 parameters (conv and linear weights): the only ones DC's layer-wise distance looks at.
@@ -129,6 +146,9 @@ final class GradientMatchingWorkload: Workload {
     private var realBatches: [Tensor] = []
     private var rng: RandomGenerator
     private let weights: [Int]
+    /// Wall seconds of the last iteration's phases: where the time goes.
+    private var phases = PhaseTimer()
+    var extras: [String: Any] { ["phase_seconds": phases.seconds] }
 
     init(_ context: BenchContext) {
         self.context = context
@@ -146,16 +166,21 @@ final class GradientMatchingWorkload: Workload {
         let net = context.net, ipc = context.ipc
         let weightTensors = weights.map { parameters[$0] }
         var distance = Tensor(0)
+        phases = PhaseTimer()
         for c in 0 ..< context.classes {
-            let realLoss = net.forward(realBatches[c], parameters: parameters)
-                .crossEntropy(labels: Array(repeating: c, count: context.realPerClass))
-            let realGradients = grad(of: realLoss, wrt: weightTensors)
-            let images = synthetic.sliced(axis: 0, c * ipc ..< (c + 1) * ipc)
-            let syntheticLoss = net.forward(images, parameters: parameters).crossEntropy(labels: Array(repeating: c, count: ipc))
-            let syntheticGradients = grad(of: syntheticLoss, wrt: weightTensors, createGraph: true)
-            distance = distance + layerwiseCosineDistance(syntheticGradients, realGradients)
+            let realGradients = phases.time("real gradients (256 per class)") {
+                let realLoss = net.forward(realBatches[c], parameters: parameters)
+                    .crossEntropy(labels: Array(repeating: c, count: context.realPerClass))
+                return grad(of: realLoss, wrt: weightTensors)
+            }
+            let syntheticGradients = phases.time("synthetic gradients with createGraph (10 per class)") {
+                let images = synthetic.sliced(axis: 0, c * ipc ..< (c + 1) * ipc)
+                let syntheticLoss = net.forward(images, parameters: parameters).crossEntropy(labels: Array(repeating: c, count: ipc))
+                return grad(of: syntheticLoss, wrt: weightTensors, createGraph: true)
+            }
+            distance = phases.time("distance") { distance + layerwiseCosineDistance(syntheticGradients, realGradients) }
         }
-        let imageGradient = grad(of: distance, wrt: [synthetic])
+        let imageGradient = phases.time("backward to the images") { grad(of: distance, wrt: [synthetic]) }
         var images = [synthetic]
         imageOptimizer.update(&images, gradients: imageGradient)
         synthetic = images[0]
