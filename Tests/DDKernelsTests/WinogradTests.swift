@@ -68,6 +68,22 @@ func naiveConvGrads(_ g: ConvGeometry, _ x: [Double], _ w: [Double], _ gy: [Doub
         }
     }
 
+    /// Through the Conv2D entry points (which route here from 16 channels on, with the default tile), in
+    /// Double against the naive loops, with padding 3 so the input gradient crops.
+    @Test func conv2DEntryPointsRouteHereAndMatchNaive() {
+        let g = ConvGeometry(batch: 2, inChannels: 16, height: 5, width: 6, outChannels: 17, kernelH: 3, kernelW: 3, padH: 3, padW: 1)
+        #expect(!Winograd.enabled || Winograd.applies(g))
+        let x = testValues(g.batch * 16 * 30, seed: 41), w = testValues(17 * 144, seed: 42), b = testValues(17, seed: 43)
+        let gy = testValues(g.batch * 17 * g.outHeight * g.outWidth, seed: 44)
+        var y = [Double](repeating: .nan, count: gy.count)
+        var gx = [Double](repeating: .nan, count: x.count), gw = [Double](repeating: .nan, count: w.count)
+        Conv2D.forward(g, input: x, weight: w, bias: b, output: &y)
+        Conv2D.inputGrad(g, gradOutput: gy, weight: w, gradInput: &gx)
+        Conv2D.weightGrad(g, input: x, gradOutput: gy, gradWeight: &gw)
+        let ref = naiveConv(g, x, w, b), (refGx, refGw) = naiveConvGrads(g, x, w, gy)
+        for (a, r) in [(y, ref), (gx, refGx), (gw, refGw)] { #expect(zip(a, r).allSatisfy { Swift.abs($0 - $1) < 1e-10 }) }
+    }
+
     /// Chunking the batch and the thread count change only the rounding, and the split into chunks
     /// covers every sample (a chunk bug would leave NaNs or zeros behind).
     @Test(arguments: [2, 4])
