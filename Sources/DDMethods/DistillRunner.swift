@@ -34,8 +34,7 @@ public enum CoresetDistillation {
     public static func write(_ method: CoresetMethod, dataset: Dataset, ipc: Int, seed: UInt64, options: CoresetOptions,
                              to sink: ByteSink) throws {
         let selection = try selectCoreset(method, from: dataset, ipc: ipc, options: options, seed: seed)
-        var subset = try dataset.coresetSubset(selection, normalized: true)
-        subset.name = "\(dataset.name)/\(method.rawValue)-ipc\(ipc)"
+        let subset = try dataset.coresetSubset(selection, normalized: true)
         var methodMetadata: [String: JSONValue] = [
             "name": .string(method.rawValue), "ipc": .number(Double(ipc)), "seed": .string(String(seed)),
         ]

@@ -149,7 +149,9 @@ public final class Distiller {
         let source = pool.dataset
         var provenance = ["tool": "dd-distill", "source_digest": sourceDigest, "source_name": source.name]
         provenance["method"] = config.method.rawValue
-        return Dataset(name: "\(source.name)/\(config.method.rawValue)-ipc\(config.ipc)",
+        // The source's name, not a new one: tools pick per-dataset defaults by name (dd-eval's DSA strategy
+        // drops flip for "mnist"); the method is in the metadata.
+        return Dataset(name: source.name,
                        images: .normalized(state.images.scalars), geometry: source.geometry,
                        labels: pool.syntheticLabels.map { Int32($0) }, classNames: source.classNames,
                        mean: source.mean, std: source.std, provenance: provenance).withContentDigest()
