@@ -66,6 +66,7 @@ struct DDBench: ParsableCommand {
         if !compare.isEmpty { print(try Report.compare(compare)); return }
         Threads.set(threads)
         if child {
+            exitWithParent()
             let (context, images) = try makeContext()
             try checkConvolutions(context)
             guard let w = Runner.make(workload, context) else { throw ValidationError("no workload \(workload)") }
@@ -117,6 +118,15 @@ struct DDBench: ParsableCommand {
             if let mnist { pool = mnist.with(source: note) } else { log("dd-bench: --real: no MNIST (\(note)); using random images") }
         }
         return (BenchContext(net: net, pool: pool, seed: seed), pool.source)
+    }
+
+    /// A workload process must not outlive the benchmark that started it (e.g. when that one is interrupted).
+    private func exitWithParent() {
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { sleep(1) }
+            Foundation.exit(3)
+        }
     }
 
     /// Fast and plain convolution paths must agree before anything is timed.
