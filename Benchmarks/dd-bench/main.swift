@@ -44,12 +44,16 @@ struct DDBench: ParsableCommand {
     @Flag(help: "Record the engine's backward time per op (adds a little overhead; printed and in the JSON).")
     var profile = false
 
+    @Option(help: "Images in the Winograd-vs-im2col agreement check run before any timing.")
+    var checkBatch = 64
+
     @Flag(help: .hidden)
     var child = false
 
     func validate() throws {
         let names = ["all", "sgemm"] + Runner.workloadTypes.map { $0.name }
         guard names.contains(workload) else { throw ValidationError("--workload must be one of \(names.joined(separator: ", "))") }
+        guard checkBatch >= 1 else { throw ValidationError("--check-batch must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
@@ -62,7 +66,9 @@ struct DDBench: ParsableCommand {
         if !compare.isEmpty { print(try Report.compare(compare)); return }
         Threads.set(threads)
         if child {
+            exitWithParent()
             let (context, images) = try makeContext()
+            try checkConvolutions(context)
             guard let w = Runner.make(workload, context) else { throw ValidationError("no workload \(workload)") }
             print(JSONLines.encode(try Runner.measure(w, repeats: repeats, images: images, profile: profile).fields))
             return
@@ -85,6 +91,7 @@ struct DDBench: ParsableCommand {
                 record = try Runner.runChild(arguments)
             } else {
                 let (context, images) = try makeContext()
+                try checkConvolutions(context)
                 guard let w = Runner.make(name, context) else { throw ValidationError("no workload \(name)") }
                 record = try Runner.measure(w, repeats: repeats, images: images, profile: profile)   // peak RSS taken before sgemm runs
             }
@@ -111,6 +118,23 @@ struct DDBench: ParsableCommand {
             if let mnist { pool = mnist.with(source: note) } else { log("dd-bench: --real: no MNIST (\(note)); using random images") }
         }
         return (BenchContext(net: net, pool: pool, seed: seed), pool.source)
+    }
+
+    /// A workload process must not outlive the benchmark that started it (e.g. when that one is interrupted).
+    private func exitWithParent() {
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { sleep(1) }
+            Foundation.exit(3)
+        }
+    }
+
+    /// Fast and plain convolution paths must agree before anything is timed.
+    private func checkConvolutions(_ context: BenchContext) throws {
+        let check = ConvolutionCheck.run(net: context.net, pool: context.pool, seed: seed, batch: checkBatch)
+        log(String(format: "dd-bench: Winograd vs im2col on %d images: max |Δlogit| %.2e (max |logit| %.2f), relative Δ of input+conv2 gradients %.2e",
+                   checkBatch, check.maxLogitDifference, check.maxLogit, check.relativeGradientDifference))
+        guard check.passed else { throw BenchError.brokenPath("Winograd and im2col convolutions disagree") }
     }
 
     private func probeSgemm(when: String, into objects: inout [[String: Any]]) -> [(Double, Double)] {
