@@ -65,6 +65,8 @@ public enum CoresetGreedy {
                 let score = matrix.squaredNorms[i] - 2 * products[i]
                 if score < bestScore { bestScore = score; best = i }
             }
+            // Non-finite features compare false everywhere; fall back to the first free row rather than trap.
+            if best < 0 { best = taken.firstIndex(of: false) ?? 0 }
             taken[best] = true
             picks.append(best)
             let base = best * features.dimension
@@ -102,6 +104,7 @@ public enum CoresetGreedy {
                 if distance < nearest[i] { nearest[i] = distance }
                 if nearest[i] > bestDistance { bestDistance = nearest[i]; best = i }
             }
+            if best < 0 { best = taken.firstIndex(of: false) ?? 0 }
             taken[best] = true
             picks.append(best)
         }

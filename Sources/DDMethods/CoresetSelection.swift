@@ -176,6 +176,10 @@ public func computeCoresetFeatures(_ dataset: Dataset, options: CoresetOptions =
                     progress: options.progress, phase: "train") { _, _ in }
     }
     let matrix = model.embedAll(batchSize: options.featureBatchSize, progress: options.progress)
+    if let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
+        throw DataError.badData("coreset: the feature extractor gave a non-finite value for image \(bad / matrix.dimension) "
+                                + "(training diverged? try a lower learning rate or --feature-epochs 0)")
+    }
     let extractor = options.featureEpochs > 0
         ? "\(options.network.description) \(matrix.dimension)-d embedding, trained \(options.featureEpochs) "
           + "epoch(s) on all \(dataset.count) images (\(options.training.description)), init seed \(seed)"
