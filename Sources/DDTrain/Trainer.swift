@@ -117,8 +117,8 @@ public enum Trainer {
                 correct += zip(logits.array.argmaxRows(), batch.labels).filter { $0 == $1 }.count
                 seen += indices.count
             }
-            let seconds = Double((clock.now - start).components.attoseconds) * 1e-18
-                + Double((clock.now - start).components.seconds)
+            let elapsed = (clock.now - start).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
             let stats = EpochStats(epoch: epoch + 1, loss: seen > 0 ? lossSum / Double(seen) : .nan,
                                    trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : .nan,
                                    learningRate: rate, seconds: seconds)

@@ -131,6 +131,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let log = Log(tool: "dd-eval", quiet: common.quiet)
         Signals.install(.setFlag)
+        unblockInterruptSignals()
         Tool.run(log) {
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             Threads.set(threads)
@@ -140,22 +141,24 @@ struct EvalCommand: ParsableCommand {
             }
             guard !specs.isEmpty else { throw ToolError.usage("--arch: no architecture given") }
             let (train, trainMeta) = try readStream(train ?? "-", kinds: [.dataset, .synthetic])
-            let test = try loadTest(test, split: .test, like: train)
-            let (recipe, lrSource) = try makeRecipe(train: train, metadata: trainMeta)
-            var configuration = EvalConfiguration(architectures: specs, networks: nets, baseSeed: common.seed, recipe: recipe,
-                                                  evaluationBatch: evalBatch, learningRateSource: lrSource)
-            if baseline == .random {
-                let source = baselineSource ?? test.provenance["dataset"] ?? test.name
-                configuration.randomBaselineSource = try loadTest(source, split: .train, like: train)
-                configuration.fullDataAccuracy = fullAccuracy.map { $0 > 1 ? $0 / 100 : $0 }
-            }
-            let soft = train.softLabels != nil && !hardLabels
-            let context = EvalReportContext(train: train, test: test, configuration: configuration, softLabels: soft, threads: threads)
+            let test = try loadTest(test, split: .test)
+            var configuration: EvalConfiguration
             do {
+                let (recipe, lrSource) = try recipeOptions().recipe(for: train, metadata: trainMeta)
+                configuration = EvalConfiguration(architectures: specs, networks: nets, baseSeed: common.seed, recipe: recipe,
+                                                  evaluationBatch: evalBatch, learningRateSource: lrSource)
                 try EvalSession.validate(train: train, test: test, configuration: configuration)
             } catch let error as EvalInputError {
                 throw ToolError(error.message, exit: error.isUsage ? .usage : .dataError)
             }
+            if baseline == .random {
+                let source = baselineSource ?? test.provenance["dataset"] ?? test.name
+                configuration.randomBaselineSource = try loadTest(source, split: .train)
+                configuration.fullDataAccuracy = fullAccuracy.map { $0 > 1 ? $0 / 100 : $0 }
+            }
+            let recipe = configuration.recipe, lrSource = configuration.learningRateSource
+            let soft = train.softLabels != nil && !hardLabels
+            let context = EvalReportContext(train: train, test: test, configuration: configuration, softLabels: soft, threads: threads)
             let jsonFile = try json.map(openAppend)
             log.info("\(specs.count) architecture(s) × \(nets) network(s): \(recipe.summary); lr from \(lrSource)")
             let started = Date()
@@ -216,7 +219,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// A stream path, or (when no such file exists) a registry dataset name fetched like dd-fetch.
-    private func loadTest(_ name: String, split: Split, like train: Dataset) throws -> Dataset {
+    private func loadTest(_ name: String, split: Split) throws -> Dataset {
         if name == "-" || FileManager.default.fileExists(atPath: name) {
             return try readStream(name, kinds: [.dataset]).0
         }
@@ -228,39 +231,23 @@ struct EvalCommand: ParsableCommand {
         return try FetchRequest(name: name, split: split, options: options).run()
     }
 
-    private func makeRecipe(train: Dataset, metadata: JSONValue?) throws -> (TrainingRecipe, String) {
-        var rate = 0.01, source = "default 0.01"
-        if let lr { rate = lr; source = "--lr \(lr)" }
-        if lrFromSet {
-            guard let learned = EvalInputs.learnedRate(in: metadata) else {
-                throw ToolError.data("--lr-from-set: the training stream has no '\(EvalInputs.learnedRateKey)' in its metadata")
-            }
-            guard learned.isFinite, learned > 0 else { throw ToolError.data("--lr-from-set: syn_lr \(learned) is not a positive number") }
-            rate = learned; source = "the set's syn_lr \(learned)"
-        }
-        let augmentation: TrainingAugmentation
-        if aug == .none {
-            augmentation = .none
-        } else {
-            let strategy: DSAStrategy
-            do { strategy = try dsaStrategy.map(DSAStrategy.init(parsing:)) ?? DSAStrategy.defaultStrategy(forDataset: datasetName(train)) }
-            catch { throw ToolError.usage("--dsa-strategy: \(error)") }
-            augmentation = .dsa(strategy: strategy, mode: DSAMode(rawValue: dsaMode.uppercased()) ?? .single)
-        }
-        let e = epochs ?? (augmentation.isNone ? 300 : 1000)
-        var recipe = TrainingRecipe.evaluationProtocol(referenceEpochs: e, learningRate: rate, augmentation: augmentation)
-        recipe.optimizer = optimizer
-        recipe.momentum = momentum
-        recipe.weightDecay = weightDecay
-        recipe.batchSize = batch
-        if schedule == .constant { recipe.schedule = .constant }
-        if train.softLabels != nil && !hardLabels { recipe.loss = .softCrossEntropy(temperature: temperature) }
-        do { try recipe.validate() } catch { throw ToolError.usage("\(error)") }
-        return (recipe, source)
+    private func recipeOptions() -> RecipeOptions {
+        var o = RecipeOptions()
+        o.referenceEpochs = epochs
+        o.augment = aug == .dsa
+        o.dsaStrategy = dsaStrategy
+        o.dsaMode = DSAMode(rawValue: dsaMode.uppercased()) ?? .single
+        o.optimizer = optimizer
+        o.learningRate = lr
+        o.learningRateFromSet = lrFromSet
+        o.momentum = momentum
+        o.weightDecay = weightDecay
+        o.batchSize = batch
+        o.referenceSchedule = schedule == .reference
+        o.hardLabels = hardLabels
+        o.temperature = temperature
+        return o
     }
-
-    /// The real dataset a stream derives from (synthetic sets keep it in provenance).
-    private func datasetName(_ d: Dataset) -> String { d.provenance["dataset"] ?? d.name }
 
     private func openAppend(_ path: String) throws -> JSONLinesFile { try JSONLinesFile(path) }
 }
@@ -281,6 +268,15 @@ final class JSONLinesFile {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard n == bytes.count else { throw ToolError.io("\(path): write failed: \(String(cString: strerror(errno)))") }
     }
+}
+
+/// A parent may start us with SIGINT/SIGTERM blocked (Foundation's Process passes on its thread's mask, and
+/// test runners block signals on worker threads); a long run must still hear the scheduler's SIGTERM.
+func unblockInterruptSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+    sigprocmask(SIG_UNBLOCK, &set, nil)
 }
 
 EvalCommand.main()

@@ -67,6 +67,37 @@ import Testing
         #expect(parsed[2]["accuracy"]?["n"]?.doubleValue == 2)
     }
 
+    @Test(.enabled(if: binary() != nil)) func sigtermEndsCleanlyWithAMessageAndTempfail() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try write(toyDataset(), dir + "/train.ddt")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(Self.binary()))
+        process.arguments = [dir + "/train.ddt", "--test", dir + "/train.ddt", "--arch", "mlp", "--epochs", "100000",
+                             "--aug", "none", "--nets", "1"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until training has started (the first log line), then ask it to stop.
+        let handle = err.fileHandleForReading
+        var text = ""
+        while !text.contains("network(s)") {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        process.terminate()
+        // Never hang the suite: a child that ignores SIGTERM is killed after 30 s (and the test fails).
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        text += String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 75, "\(text)")
+        #expect(text.contains("interrupted by a signal"))
+    }
+
     @Test(.enabled(if: binary() != nil)) func badInputsEndWithOneLineAndTheirStatus() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

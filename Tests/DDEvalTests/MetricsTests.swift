@@ -103,3 +103,34 @@ import Testing
         #expect(EvalInputs.learnedRate(in: try JSONValue.parse(#"{"method": {"name": "dc"}}"#)) == nil)
     }
 }
+
+@Suite struct RecipeOptionsTests {
+    @Test func defaultsAreTheStandardProtocol() throws {
+        var mnist = toyDataset()
+        mnist.provenance["dataset"] = "mnist"
+        let (dsa, source) = try RecipeOptions().recipe(for: mnist, metadata: nil)
+        #expect(dsa.epochs == 1001 && dsa.schedule == .stepDecay(epoch: 502, factor: 0.1))
+        #expect(dsa.learningRate == 0.01 && dsa.momentum == 0.9 && dsa.weightDecay == 5e-4 && dsa.batchSize == 256)
+        #expect(dsa.augmentation == .dsa(strategy: .noFlip, mode: .single))   // digits: no flip
+        #expect(source.contains("default"))
+        var options = RecipeOptions()
+        options.augment = false
+        let plain = try options.recipe(for: mnist, metadata: nil).recipe
+        #expect(plain.epochs == 301 && plain.schedule == .stepDecay(epoch: 152, factor: 0.1) && plain.augmentation == .none)
+    }
+
+    @Test func learnedRateAndSoftLabelsComeFromTheSet() throws {
+        var synthetic = toyDataset(perClass: [1, 1, 1])
+        synthetic.softLabels = [Float](repeating: 1.0 / 3, count: 9)
+        var options = RecipeOptions()
+        options.learningRateFromSet = true
+        options.temperature = 2
+        let (recipe, source) = try options.recipe(for: synthetic, metadata: try JSONValue.parse(#"{"syn_lr": 0.03}"#))
+        #expect(recipe.learningRate == 0.03 && source.contains("syn_lr"))
+        #expect(recipe.loss == .softCrossEntropy(temperature: 2))
+        options.hardLabels = true
+        #expect(try options.recipe(for: synthetic, metadata: try JSONValue.parse(#"{"syn_lr": 0.03}"#)).recipe.loss == .hardCrossEntropy)
+        #expect(throws: EvalInputError.self) { try options.recipe(for: synthetic, metadata: nil) }
+        #expect(throws: EvalInputError.self) { try options.recipe(for: synthetic, metadata: try JSONValue.parse(#"{"syn_lr": -1}"#)) }
+    }
+}

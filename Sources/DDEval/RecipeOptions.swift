@@ -1,0 +1,63 @@
+import DDAugment
+import DDData
+import DDFormat
+import DDTrain
+
+/// dd-eval's recipe flags, turned into a `TrainingRecipe` here so the executable only parses arguments.
+/// Nil / default values mean the standard protocol (reference/protocols.md §3.1).
+public struct RecipeOptions: Sendable {
+    /// The reference's E (E + 1 passes); nil → 1000 with DSA, 300 without.
+    public var referenceEpochs: Int?
+    public var augment = true
+    /// DSA families; nil → `DSAStrategy.defaultStrategy(forDataset:)` of TRAIN's source dataset.
+    public var dsaStrategy: String?
+    public var dsaMode: DSAMode = .single
+    public var optimizer: OptimizerKind = .sgd
+    public var learningRate: Double?
+    public var learningRateFromSet = false
+    public var momentum = 0.9
+    public var weightDecay = 5e-4
+    public var batchSize = 256
+    public var referenceSchedule = true
+    public var hardLabels = false
+    public var temperature = 1.0
+
+    public init() {}
+
+    /// The recipe for TRAIN (whose begin metadata may carry `syn_lr`) and a phrase saying where the
+    /// learning rate came from. Bad flag values are usage errors; a missing `syn_lr` is a data error.
+    public func recipe(for train: Dataset, metadata: JSONValue?) throws -> (recipe: TrainingRecipe, learningRateSource: String) {
+        var rate = 0.01, source = "default 0.01"
+        if let learningRate { rate = learningRate; source = "--lr \(learningRate)" }
+        if learningRateFromSet {
+            guard let learned = EvalInputs.learnedRate(in: metadata) else {
+                throw EvalInputError("--lr-from-set: the training stream has no '\(EvalInputs.learnedRateKey)' in its metadata")
+            }
+            guard learned.isFinite, learned > 0 else {
+                throw EvalInputError("--lr-from-set: \(EvalInputs.learnedRateKey) \(learned) is not a positive number")
+            }
+            rate = learned; source = "the set's \(EvalInputs.learnedRateKey) \(learned)"
+        }
+        var augmentation = TrainingAugmentation.none
+        if augment {
+            let strategy: DSAStrategy
+            do {
+                strategy = try dsaStrategy.map(DSAStrategy.init(parsing:))
+                    ?? DSAStrategy.defaultStrategy(forDataset: train.provenance["dataset"] ?? train.name)
+            } catch {
+                throw EvalInputError("--dsa-strategy: \(error)", usage: true)
+            }
+            augmentation = .dsa(strategy: strategy, mode: dsaMode)
+        }
+        let e = referenceEpochs ?? (augmentation.isNone ? 300 : 1000)
+        var recipe = TrainingRecipe.evaluationProtocol(referenceEpochs: e, learningRate: rate, augmentation: augmentation)
+        recipe.optimizer = optimizer
+        recipe.momentum = momentum
+        recipe.weightDecay = weightDecay
+        recipe.batchSize = batchSize
+        if !referenceSchedule { recipe.schedule = .constant }
+        if train.softLabels != nil && !hardLabels { recipe.loss = .softCrossEntropy(temperature: temperature) }
+        do { try recipe.validate() } catch { throw EvalInputError("\(error)", usage: true) }
+        return (recipe, source)
+    }
+}
