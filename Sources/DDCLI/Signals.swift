@@ -34,6 +34,12 @@ public enum Signals {
         _ = tempPaths
         interruptRaised.pointee = 0
         signal(SIGPIPE, SIG_IGN)
+        // A blocked mask survives exec (Foundation's Process, some launchers): a blocked SIGTERM would
+        // never reach us, and a scheduler would SIGKILL the job later with no checkpoint written.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, sig) }
+        sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             switch policy {
             case .cleanupAndExit: signal(sig, cleanupHandler)

@@ -126,7 +126,6 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         let log = Log(tool: "dd-distill", quiet: common.quiet)
-        unblockInterruptSignals()
         Signals.install(.setFlag)
         Tool.run(log) {
             if let threads = common.threads { setDistillThreads(threads) }
@@ -230,14 +229,5 @@ struct IterationMeter {
     }
 }
 
-/// A parent may start us with SIGINT/SIGTERM/SIGHUP blocked (a blocked mask is inherited through fork and
-/// exec; Foundation's Process does this from a test runner), and then the checkpoint-on-signal policy would
-/// never run: a scheduler's SIGTERM would stay pending until SIGKILL.
-func unblockInterruptSignals() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
-    sigprocmask(SIG_UNBLOCK, &set, nil)
-}
 
 DistillCommand.main()

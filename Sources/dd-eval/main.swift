@@ -131,7 +131,6 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let log = Log(tool: "dd-eval", quiet: common.quiet)
         Signals.install(.setFlag)
-        unblockInterruptSignals()
         Tool.run(log) {
             let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
             Threads.set(threads)
@@ -270,13 +269,5 @@ final class JSONLinesFile {
     }
 }
 
-/// A parent may start us with SIGINT/SIGTERM blocked (Foundation's Process passes on its thread's mask, and
-/// test runners block signals on worker threads); a long run must still hear the scheduler's SIGTERM.
-func unblockInterruptSignals() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
-    sigprocmask(SIG_UNBLOCK, &set, nil)
-}
 
 EvalCommand.main()

@@ -121,7 +121,6 @@ struct Expert: ParsableCommand {
     func run() throws {
         let log = Log(tool: "dd-expert", quiet: common.quiet)
         Signals.install(.setFlag)
-        unblockStopSignals()
         Tool.run(log) {
             Threads.set(common.threads ?? ProcessInfo.processInfo.activeProcessorCount)
             let spec = try NetworkSpec(parsing: arch)
@@ -207,13 +206,5 @@ struct Expert: ParsableCommand {
     }
 }
 
-/// A blocked signal mask is inherited across exec (some launchers and test runners block SIGTERM in the
-/// spawning thread); a blocked SIGTERM would never reach the flag, and Slurm would SIGKILL us later.
-func unblockStopSignals() {
-    var set = sigset_t()
-    sigemptyset(&set)
-    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
-    sigprocmask(SIG_UNBLOCK, &set, nil)
-}
 
 Expert.main()
