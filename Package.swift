@@ -62,7 +62,7 @@ let package = Package(
         // Shared by the test targets only: the gradient checker.
         .target(name: "DDTestSupport", dependencies: ["DDAutograd", "DDTensor"], path: "Tests/DDTestSupport"),
         .executableTarget(name: "dd-bench", dependencies: [
-            "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
+            "DDMethods", "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/dd-bench", swiftSettings: release),
         .executableTarget(name: "dd-distill", dependencies: [

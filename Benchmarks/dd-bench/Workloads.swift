@@ -1,4 +1,5 @@
 import DDAutograd
+import DDMethods
 import DDNN
 import DDTensor
 
@@ -178,7 +179,7 @@ final class GradientMatchingWorkload: Workload {
                 let syntheticLoss = net.forward(images, parameters: parameters).crossEntropy(labels: Array(repeating: c, count: ipc))
                 return grad(of: syntheticLoss, wrt: weightTensors, createGraph: true)
             }
-            distance = phases.time("distance") { distance + layerwiseCosineDistance(syntheticGradients, realGradients) }
+            distance = phases.time("distance") { distance + GradientMatching.distance(syntheticGradients, realGradients) }
         }
         let imageGradient = phases.time("backward to the images") { grad(of: distance, wrt: [synthetic]) }
         var images = [synthetic]
@@ -188,15 +189,3 @@ final class GradientMatchingWorkload: Workload {
     }
 }
 
-/// DC's distance: per output row of each weight tensor 1 − ⟨a,b⟩/(‖a‖‖b‖ + 1e-6), summed.
-func layerwiseCosineDistance(_ synthetic: [Tensor], _ real: [Tensor]) -> Tensor {
-    var total = Tensor(0)
-    for (a, b) in zip(synthetic, real) {
-        let rows = a.shape[0]
-        let ra = a.reshaped([rows, -1]), rb = b.reshaped([rows, -1])
-        let dot = (ra * rb).sum(axes: [1])
-        let norms = ra.square().sum(axes: [1]).sqrt() * rb.square().sum(axes: [1]).sqrt()
-        total = total + (1 - dot / (norms + 1e-6)).sum()
-    }
-    return total
-}
