@@ -8,10 +8,15 @@ public final class GradNode {
     /// (gradient of the output, which inputs need a gradient) → one gradient per input (nil = none).
     let backward: ((Tensor, [Bool]) -> [Tensor?])?
     public let op: String
+    private let census: GraphCensus?
 
     init(op: String, inputs: [GradNode?], backward: ((Tensor, [Bool]) -> [Tensor?])?) {
         self.op = op; self.inputs = inputs; self.backward = backward
+        census = GraphCensus.current
+        census?.created()
     }
+
+    deinit { census?.freed() }
 }
 
 /// Whether ops record the graph. A task-local value, so concurrent tasks (e.g. parallel tests) each have

@@ -10,7 +10,9 @@ import Darwin
 /// A resumable snapshot of a run: a dd stream of kind `dd-distill-checkpoint`. Begin metadata: `method`
 /// (every hyper-parameter), `source_digest`, `iteration`, `wall_seconds`, `optimizer_step`. Records:
 /// `images` f32 S×C×H×W, `optimizer/momentum` f32 S×C×H×W (absent before the first step or without
-/// momentum), `rng_state` i64[4] (the xoshiro words as bit patterns), `losses` f64[iteration].
+/// momentum), `rng_state` i64[4] (the xoshiro words as bit patterns), `losses` f64[iteration]. Trajectory
+/// matching adds `step_size` f64[3] (α, its momentum buffer, its update count) and, with soft labels,
+/// `soft_labels` f32 S×K; metadata `nonfinite_streak` counts the skipped iterations just before it.
 public struct DistillCheckpoint {
     public static let kind = StreamKind("dd-distill-checkpoint")
 
@@ -23,9 +25,12 @@ public struct DistillCheckpoint {
     public var iteration: Int
     public var losses: [Double]
     public var wallSeconds: Double
+    public var trajectory: TrajectoryState?
+    public var nonFiniteStreak: Int
 
     init(config: DistillConfig, sourceDigest: String, images: NDArray, optimizerStep: Int, optimizerTensors: [NDArray],
-         rng: RandomGenerator, iteration: Int, losses: [Double], wallSeconds: Double) {
+         rng: RandomGenerator, iteration: Int, losses: [Double], wallSeconds: Double,
+         trajectory: TrajectoryState? = nil, nonFiniteStreak: Int = 0) {
         self.config = config.metadata
         self.sourceDigest = sourceDigest
         self.images = images
@@ -35,6 +40,8 @@ public struct DistillCheckpoint {
         self.iteration = iteration
         self.losses = losses
         self.wallSeconds = wallSeconds
+        self.trajectory = trajectory
+        self.nonFiniteStreak = nonFiniteStreak
     }
 
     /// A checkpoint belongs to a run when the method, every hyper-parameter except the iteration count, and
@@ -48,7 +55,7 @@ public struct DistillCheckpoint {
             throw DistillError.badData("checkpoint was distilled from dataset \(sourceDigest), the input is \(expectedDigest)")
         }
         var stored = config.objectValue ?? [:]
-        stored["iterations"] = nil
+        for key in DistillConfig.resumeExempt { stored[key] = nil }
         let wanted = expected.resumeIdentity
         let differing = Set(stored.keys).union(wanted.keys).filter { stored[$0] != wanted[$0] }.sorted()
         guard differing.isEmpty else {
@@ -64,7 +71,7 @@ public struct DistillCheckpoint {
         let metadata: JSONValue = .object([
             "method": config, "source_digest": .string(sourceDigest), "iteration": .number(Double(iteration)),
             "wall_seconds": .number(wallSeconds), "optimizer_step": .number(Double(optimizerStep)),
-            "tool": .string("dd-distill"),
+            "tool": .string("dd-distill"), "nonfinite_streak": .number(Double(nonFiniteStreak)),
         ])
         let writer = try StreamWriter(sink: sink, kind: Self.kind, metadata: metadata)
         try writer.write(name: "images", shape: images.shape, values: images.scalars)
@@ -73,6 +80,13 @@ public struct DistillCheckpoint {
         }
         try writer.write(name: "rng_state", shape: [rng.state.count], values: rng.state.map { Int64(bitPattern: $0) })
         try writer.write(name: "losses", shape: [losses.count], values: losses)
+        if let trajectory {
+            try writer.write(name: "step_size", shape: [3],
+                             values: [trajectory.stepSize, trajectory.velocity, Double(trajectory.updates)])
+            if let soft = trajectory.softLabels {
+                try writer.write(name: "soft_labels", shape: soft.shape, values: soft.scalars)
+            }
+        }
         try writer.finish()
     }
 
@@ -91,6 +105,7 @@ public struct DistillCheckpoint {
         }
         let meta = header.metadata
         var images: NDArray?, momentum: [NDArray] = [], rngWords: [UInt64] = [], losses: [Double] = []
+        var stepSize: [Double]?, softLabels: NDArray?
         while let record = try reader.next() {
             switch record.name {
             case "images", "optimizer/momentum":
@@ -101,6 +116,18 @@ public struct DistillCheckpoint {
                 if record.name == "images" { images = array } else { momentum.append(array) }
             case "rng_state": rngWords = try record.int64s().map { UInt64(bitPattern: $0) }
             case "losses": losses = try record.doubles()
+            case "step_size":
+                let values = try record.doubles()
+                guard values.count == 3, values[0].isFinite, values[0] > 0, values[1].isFinite,
+                      let updates = Int(exactly: values[2]), updates >= 0 else {
+                    throw DistillError.badData("checkpoint step_size must be [α > 0, momentum, updates ≥ 0]")
+                }
+                stepSize = values
+            case "soft_labels":
+                guard record.dtype == .f32, record.shape.count == 2 else {
+                    throw DistillError.badData("checkpoint soft_labels must be f32 S×K")
+                }
+                softLabels = NDArray(shape: record.shape, scalars: try record.floats())
             default: continue
             }
         }
@@ -115,6 +142,10 @@ public struct DistillCheckpoint {
                                            optimizerTensors: momentum, rng: rng, iteration: iteration, losses: losses,
                                            wallSeconds: meta["wall_seconds"]?.doubleValue ?? 0)
         checkpoint.config = config
+        checkpoint.nonFiniteStreak = max(0, meta["nonfinite_streak"]?.intValue ?? 0)
+        checkpoint.trajectory = stepSize.map {
+            TrajectoryState(stepSize: $0[0], velocity: $0[1], updates: Int($0[2]), softLabels: softLabels)
+        }
         return checkpoint
     }
 }

@@ -4,7 +4,10 @@ import DDNN
 
 /// The distillation methods dd-distill runs through the shared loop.
 public enum DistillMethodName: String, Sendable, CaseIterable {
-    case dc, dsa, dm
+    case dc, dsa, dm, mtt, tesla
+
+    /// Trajectory matching: needs an expert cache and `DistillConfig.trajectory`.
+    public var matchesTrajectories: Bool { self == .mtt || self == .tesla }
 
     public static var listing: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
@@ -48,6 +51,8 @@ public struct DistillConfig: Sendable, Equatable {
     public var dsaStrategy: String
     public var seed: UInt64
     public var matchBy: MatchBy
+    /// MTT/TESLA settings (nil for the other methods).
+    public var trajectory: TrajectoryMatchingConfig? = nil
 
     /// The reference's get_loops table: (outer_loop, inner_loop) by IPC; nil outside it.
     public static func referenceLoops(ipc: Int) -> (outer: Int, inner: Int)? {
@@ -80,6 +85,13 @@ public struct DistillConfig: Sendable, Equatable {
                                  learningRateNet: 0.01, momentumNet: 0, batchReal: 256, batchTrain: 256,
                                  outerLoop: 1, innerLoop: 0, initialization: .real, network: "convnet",
                                  dsaStrategy: strategy, seed: seed, matchBy: .class)
+        case .mtt, .tesla:
+            // distill.py: 5000 iterations, lr_img 1000, momentum 0.5, real init, DSA on every student step.
+            return DistillConfig(method: method, ipc: ipc, iterations: 5000, learningRateImages: 1000, momentumImages: 0.5,
+                                 learningRateNet: 0.01, momentumNet: 0, batchReal: 256, batchTrain: 256,
+                                 outerLoop: 1, innerLoop: 0, initialization: .real, network: "convnet",
+                                 dsaStrategy: strategy, seed: seed, matchBy: .class,
+                                 trajectory: TrajectoryMatchingConfig(experts: ""))
         }
     }
 
@@ -107,6 +119,10 @@ public struct DistillConfig: Sendable, Equatable {
             throw bad("--net: \(error)")
         }
         do { _ = try DSAStrategy(parsing: dsaStrategy) } catch { throw bad("--dsa-strategy: \(error)") }
+        if method.matchesTrajectories {
+            guard let trajectory else { throw bad("\(method.rawValue) needs its trajectory-matching settings") }
+            try trajectory.validate(syntheticCount: ipc)
+        }
     }
 
     /// Every hyper-parameter as JSON (the `method` object of a synthetic stream and of a checkpoint).
@@ -119,7 +135,10 @@ public struct DistillConfig: Sendable, Equatable {
             "match_by": .string(matchBy.rawValue), "dsa_strategy": .string(dsaStrategy),
             "image_optimizer": .string("sgd"),
         ]
-        if method != .dm {
+        if let trajectory, method.matchesTrajectories {
+            object.merge(trajectory.metadata) { _, new in new }
+            object["batch_real"] = nil
+        } else if method != .dm {
             object["lr_net"] = .number(learningRateNet)
             object["momentum_net"] = .number(momentumNet)
             object["batch_train"] = .number(Double(batchTrain))
@@ -132,11 +151,15 @@ public struct DistillConfig: Sendable, Equatable {
         return .object(object)
     }
 
+    /// Keys a resumed run may change: the iteration count, and where the expert cache lives (its key and
+    /// the dataset it belongs to are checked against the run instead).
+    static let resumeExempt = ["iterations", "experts"]
+
     /// The metadata keys that must agree between a checkpoint and the run resuming it (all but the
     /// iteration count, which a resumed run may extend).
     var resumeIdentity: [String: JSONValue] {
         var object = metadata.objectValue ?? [:]
-        object["iterations"] = nil
+        for key in Self.resumeExempt { object[key] = nil }
         return object
     }
 }

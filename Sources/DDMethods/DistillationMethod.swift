@@ -1,5 +1,6 @@
 import DDAugment
 import DDAutograd
+import DDFormat
 import DDNN
 import DDTensor
 
@@ -18,6 +19,12 @@ public struct DistillState {
     public var losses: [Double]
     /// Wall-clock seconds spent over every run that contributed (resumed runs add up).
     public var wallSeconds: Double
+    /// The learnable step size of trajectory matching and what goes with it (nil for other methods).
+    public var trajectory: TrajectoryState?
+    /// Consecutive iterations whose loss was not finite (their updates were skipped).
+    public var nonFiniteStreak = 0
+    /// Messages for stderr that a method produced during its last step; the loop hands them on and clears them.
+    public var warnings: [String] = []
 
     public init(images: NDArray, optimizer: SGD, rng: RandomGenerator, iteration: Int = 0, losses: [Double] = [],
                 wallSeconds: Double = 0) {
@@ -46,6 +53,32 @@ public protocol DistillationMethod {
     /// returns the iteration's loss (the quantity whose gradient moved the images, summed over
     /// sub-populations; for DC/DSA the mean over its outer-loop steps).
     mutating func step(_ state: inout DistillState) -> Double
+    /// Facts found while setting up (e.g. missing or corrupt experts), reported once on stderr.
+    var notices: [String] { get }
+    /// Keys added to the output's `method` metadata (e.g. the expert cache used).
+    var outputMetadata: [String: JSONValue] { get }
+}
+
+extension DistillationMethod {
+    public var notices: [String] { [] }
+    public var outputMetadata: [String: JSONValue] { [:] }
+}
+
+/// The learnable student step size α of MTT/TESLA with its SGD momentum buffer, and the soft labels of the
+/// last iteration. Part of checkpoints, so a resumed run continues the same α trajectory.
+public struct TrajectoryState: Sendable {
+    public var stepSize: Double
+    public var velocity: Double = 0
+    public var updates: Int = 0
+    /// S×C Float32 probabilities (with `--soft-labels`).
+    public var softLabels: NDArray?
+
+    public init(stepSize: Double, velocity: Double = 0, updates: Int = 0, softLabels: NDArray? = nil) {
+        self.stepSize = stepSize
+        self.velocity = velocity
+        self.updates = updates
+        self.softLabels = softLabels
+    }
 }
 
 /// Builds the method named by the configuration.
@@ -53,6 +86,7 @@ public func makeMethod(_ config: DistillConfig, pool: RealPool, network: Network
     switch config.method {
     case .dc, .dsa: return try GradientMatching(config: config, pool: pool, network: network)
     case .dm: return try DistributionMatching(config: config, pool: pool, network: network)
+    case .mtt, .tesla: return try TrajectoryMatching(config: config, pool: pool, network: network)
     }
 }
 

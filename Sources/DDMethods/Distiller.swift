@@ -25,6 +25,8 @@ public struct DistillRunOptions {
     public var timeBudget: Double?
     public var shouldStop: () -> Bool
     public var progress: (_ done: Int, _ total: Int, _ loss: Double) -> Void
+    /// One line for stderr: notices of the method's setup, skipped non-finite updates.
+    public var warn: (String) -> Void = { _ in }
 
     public init(checkpointPath: String? = nil, every: Int = 0, snapshotsPath: String? = nil, timeBudget: Double? = nil,
                 shouldStop: @escaping () -> Bool = { false },
@@ -62,6 +64,8 @@ public final class Distiller {
         let images = Self.initialImages(config, pool: pool, rng: &rng)
         state = DistillState(images: images, optimizer: SGD(learningRate: config.learningRateImages,
                                                             momentum: config.momentumImages), rng: rng)
+        state.trajectory = config.trajectory.flatMap { config.method.matchesTrajectories ? TrajectoryState(stepSize: $0.initialStepSize) : nil }
+        state.warnings = method.notices
     }
 
     /// Real images of each sub-population (distinct, seeded) or N(0, 1) noise, in the normalised space.
@@ -95,16 +99,29 @@ public final class Distiller {
         } catch {
             throw DistillError.badData("checkpoint optimiser state does not fit: \(error)")
         }
+        let notices = state.warnings
         state = DistillState(images: checkpoint.images, optimizer: optimizer, rng: checkpoint.rng,
                              iteration: checkpoint.iteration, losses: checkpoint.losses,
                              wallSeconds: checkpoint.wallSeconds)
+        state.nonFiniteStreak = checkpoint.nonFiniteStreak
+        state.warnings = notices
+        if config.method.matchesTrajectories {
+            guard let trajectory = checkpoint.trajectory else {
+                throw DistillError.badData("checkpoint lacks the learnable step size of \(config.method.rawValue)")
+            }
+            if let soft = trajectory.softLabels, soft.shape != [state.images.shape[0], pool.dataset.classCount] {
+                throw DistillError.badData("checkpoint soft labels have shape \(soft.shape)")
+            }
+            state.trajectory = trajectory
+        }
     }
 
     public var checkpoint: DistillCheckpoint {
         DistillCheckpoint(config: config, sourceDigest: sourceDigest, images: state.images,
                           optimizerStep: state.optimizer.state.step, optimizerTensors: state.optimizer.state.tensors,
                           rng: state.rng, iteration: state.iteration, losses: state.losses,
-                          wallSeconds: state.wallSeconds)
+                          wallSeconds: state.wallSeconds, trajectory: state.trajectory,
+                          nonFiniteStreak: state.nonFiniteStreak)
     }
 
     /// Iterates until `config.iterations`, the time budget, or a stop request. On a stop request a checkpoint
@@ -114,6 +131,8 @@ public final class Distiller {
         let previousSeconds = state.wallSeconds
         let startIteration = state.iteration
         var stop = DistillStop.completed
+        for line in state.warnings { options.warn(line) }
+        state.warnings = []
         while state.iteration < config.iterations {
             if options.shouldStop() { stop = .interrupted; break }
             let elapsed = Date().timeIntervalSince(start)
@@ -125,9 +144,22 @@ public final class Distiller {
                 break
             }
             let loss = method.step(&state)
-            guard loss.isFinite else {
-                throw DistillError.badData("the loss became \(loss) at iteration \(state.iteration + 1); "
-                                           + "lower --lr-img or check the input")
+            for line in state.warnings { options.warn(line) }
+            state.warnings = []
+            if loss.isFinite {
+                state.nonFiniteStreak = 0
+            } else {
+                // Trajectory matching skips such an update and tolerates a few in a row; the other methods
+                // have already stepped, so one is fatal.
+                state.nonFiniteStreak += 1
+                let limit = config.method.matchesTrajectories ? config.trajectory?.maxNonFinite ?? 1 : 1
+                guard state.nonFiniteStreak < limit else {
+                    throw DistillError.badData("the loss was \(loss) at iteration \(state.iteration + 1)"
+                                               + (limit > 1 ? " and in the \(limit - 1) before it" : "")
+                                               + "; lower --lr-img\(limit > 1 ? " or --lr-lr" : ""), or check the input")
+                }
+                options.warn("iteration \(state.iteration + 1): non-finite loss, update skipped "
+                             + "(\(state.nonFiniteStreak) in a row; the run stops at \(limit))")
             }
             state.iteration += 1
             state.losses.append(loss)
@@ -147,6 +179,7 @@ public final class Distiller {
     /// and class names, the sub-populations' labels.
     public func syntheticDataset() -> Dataset {
         let source = pool.dataset
+        let soft = state.trajectory?.softLabels?.scalars
         var provenance = ["tool": "dd-distill", "source_digest": sourceDigest, "source_name": source.name]
         provenance["method"] = config.method.rawValue
         // The source's name, not a new one: tools pick per-dataset defaults by name (dd-eval's DSA strategy
@@ -154,7 +187,7 @@ public final class Distiller {
         return Dataset(name: source.name,
                        images: .normalized(state.images.scalars), geometry: source.geometry,
                        labels: pool.syntheticLabels.map { Int32($0) }, classNames: source.classNames,
-                       mean: source.mean, std: source.std, provenance: provenance).withContentDigest()
+                       mean: source.mean, std: source.std, softLabels: soft, provenance: provenance).withContentDigest()
     }
 
     /// Begin-record keys of a synthetic stream (docs/format.md §6.2): `method` (every hyper-parameter and the
@@ -165,6 +198,12 @@ public final class Distiller {
         method["wall_seconds"] = .number((state.wallSeconds * 1000).rounded() / 1000)
         method["stop"] = .string(stop.rawValue)
         method["loss"] = LossSummary(state.losses).json
+        method.merge(self.method.outputMetadata) { _, new in new }
+        if let trajectory = state.trajectory {
+            // The key dd-eval --lr-from-set reads (EvalInputs.learnedRateKey).
+            method["syn_lr"] = .number(trajectory.stepSize)
+            method["skipped_updates"] = .number(Double(state.losses.filter { !$0.isFinite }.count))
+        }
         return ["method": .object(method), "source_digest": .string(sourceDigest)]
     }
 
@@ -188,7 +227,8 @@ public struct LossSummary: Equatable {
     public var first: Double?, last: Double?, minimum: Double?
     public var buckets: [Double]
 
-    public init(_ losses: [Double]) {
+    public init(_ all: [Double]) {
+        let losses = all.filter(\.isFinite)   // skipped (non-finite) iterations are counted elsewhere
         first = losses.first
         last = losses.last
         minimum = losses.min()

@@ -11,6 +11,7 @@ extension DistillError: ExitStatusProviding {
         switch kind {
         case .usage: return .usage
         case .badData: return .dataError
+        case .noInput: return .noInput
         case .io: return .ioError
         }
     }
@@ -22,11 +23,13 @@ extension SyntheticInit: ExpressibleByArgument {}
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dd-distill",
-        abstract: "Distil a dataset stream into a small synthetic set (DC, DSA, DM) or select a coreset baseline.",
+        abstract: "Distil a dataset stream into a small synthetic set (DC, DSA, DM, MTT, TESLA) or select a coreset baseline.",
         discussion: """
         Methods: \(AnyDistillMethod.allNames.joined(separator: ", ")). Defaults are the published \
         hyper-parameters (DC/DSA: 1000 iterations, lr-img 0.1, momentum 0.5, batch-real 256, get_loops \
-        table by IPC; DM: 20000 iterations, lr-img 1, real init, DSA). The output is a `synthetic` stream: \
+        table by IPC; DM: 20000 iterations, lr-img 1, real init, DSA; MTT/TESLA: 5000 iterations, lr-img 1000, \
+        --syn-steps 20 --expert-epochs 2 --max-start-epoch 4 --lr-lr 1e-5 --lr-init 0.01, all images per \
+        student step, docs/mtt.md). The output is a `synthetic` stream: \
         f32 images in the source's normalised space with its mean/std, labels, and metadata with every \
         hyper-parameter, the seed, the source digest, iterations done, wall time and a loss summary.
 
@@ -40,6 +43,9 @@ struct DistillCommand: ParsableCommand {
           dd-distill mnist.ddt --method dc --ipc 1 --checkpoint dc.ckpt --every 10 -o dc.ddt
           dd-distill mnist.ddt --method dc --ipc 1 --resume dc.ckpt --checkpoint dc.ckpt -o dc.ddt
           dd-distill mnist.ddt --method herding --ipc 10 -o herding.ddt
+          dd-expert mnist.ddt --experts 5 --epochs 15 --out cache
+          dd-distill mnist.ddt --method mtt --experts cache --ipc 10 --syn-steps 20 --time-budget 3600 -o mtt.ddt
+          dd-eval mtt.ddt --test mnist-test.ddt --lr-from-set
         """)
 
     @Argument(help: ArgumentHelp("Real dataset stream; - or none means stdin.", valueName: "INPUT"))
@@ -114,6 +120,36 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("forgetting-epochs"), help: "Forgetting: epochs of the counting run.")
     var forgettingEpochs: Int = 5
 
+    @Option(help: ArgumentHelp("MTT/TESLA: expert cache root or key directory (dd-expert --out).", valueName: "DIR"))
+    var experts: String?
+
+    @Option(name: .customLong("syn-steps"), help: "MTT/TESLA: unrolled student steps N per iteration (default 20).")
+    var synSteps: Int?
+
+    @Option(name: .customLong("expert-epochs"), help: "MTT/TESLA: target = expert checkpoint start + M epochs (default 2).")
+    var expertEpochs: Int?
+
+    @Option(name: .customLong("max-start-epoch"), help: "MTT/TESLA: start epoch drawn from 0..<T (default 4).")
+    var maxStartEpoch: Int?
+
+    @Option(name: .customLong("lr-lr"), help: "MTT/TESLA: SGD learning rate of the learnable step size (default 1e-5).")
+    var lrLr: Double?
+
+    @Option(name: .customLong("lr-init"), help: "MTT/TESLA: initial student step size α₀, the reference's lr_teacher (default 0.01).")
+    var lrInit: Double?
+
+    @Option(name: .customLong("lr-min"), help: "MTT/TESLA: the step size is clamped to at least this (default 1e-6).")
+    var lrMin: Double?
+
+    @Option(name: .customLong("batch-syn"), help: "MTT/TESLA: synthetic images per student step (default: all).")
+    var batchSyn: Int?
+
+    @Flag(name: .customLong("soft-labels"), help: "MTT/TESLA: train the student on the target expert's softmax and store it as soft labels.")
+    var softLabels = false
+
+    @Option(name: .customLong("max-nonfinite"), help: "MTT/TESLA: stop after this many consecutive non-finite (skipped) iterations (default 5).")
+    var maxNonFinite: Int?
+
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -163,12 +199,33 @@ struct DistillCommand: ParsableCommand {
         if let `init` { c.initialization = `init` }
         if let net { c.network = net }
         if let dsaStrategy { c.dsaStrategy = dsaStrategy }
+        if var t = c.trajectory {
+            t.experts = experts ?? ""
+            if let synSteps { t.syntheticSteps = synSteps }
+            if let expertEpochs { t.expertEpochs = expertEpochs }
+            if let maxStartEpoch { t.maxStartEpoch = maxStartEpoch }
+            if let lrLr { t.learningRateStepSize = lrLr }
+            if let lrInit { t.initialStepSize = lrInit }
+            if let lrMin { t.minimumStepSize = lrMin }
+            t.batchSyn = batchSyn
+            t.softLabels = softLabels
+            if let maxNonFinite { t.maxNonFinite = maxNonFinite }
+            c.trajectory = t
+        }
         return c
     }
 
     func distill(_ name: DistillMethodName, dataset: Dataset, out: OutputFile, log: Log) throws {
+        let trajectoryOnly = [experts.map { _ in "--experts" }, synSteps.map { _ in "--syn-steps" },
+                              expertEpochs.map { _ in "--expert-epochs" }, maxStartEpoch.map { _ in "--max-start-epoch" },
+                              lrLr.map { _ in "--lr-lr" }, lrInit.map { _ in "--lr-init" }, lrMin.map { _ in "--lr-min" },
+                              batchSyn.map { _ in "--batch-syn" }, softLabels ? "--soft-labels" : nil,
+                              maxNonFinite.map { _ in "--max-nonfinite" }].compactMap { $0 }
+        if !name.matchesTrajectories, let flag = trajectoryOnly.first {
+            throw ToolError.usage("\(flag) applies to --method mtt or tesla only")
+        }
         let config = configuration(name, dataset: dataset)
-        if name != .dm, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {
+        if name == .dc || name == .dsa, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {
             log.warn("IPC \(ipc) is outside the reference get_loops table; using outer \(config.outerLoop), inner \(config.innerLoop)")
         }
         let distiller = try Distiller(config: config, dataset: dataset)
@@ -184,6 +241,7 @@ struct DistillCommand: ParsableCommand {
                                         timeBudget: timeBudget, shouldStop: { Signals.interrupted })
         options.interruptCheckpointPath = interruptPath
         options.progress = { done, total, loss in meter.update(done, total: total, loss: loss, log: log) }
+        options.warn = { line in log.warn(line) }
         let stop = try distiller.run(options)
         log.endProgress()
         let state = distiller.state
