@@ -29,9 +29,9 @@ import Testing
     }
 
     @Test func unknownMethodListsTheMethods() throws {
-        let failure = error { _ = try AnyDistillMethod(parsing: "mtt") }
+        let failure = error { _ = try AnyDistillMethod(parsing: "kip") }
         #expect(failure?.kind == .usage)
-        for name in ["dc", "dsa", "dm", "random", "herding", "kcenter", "forgetting"] {
+        for name in ["dc", "dsa", "dm", "mtt", "tesla", "random", "herding", "kcenter", "forgetting"] {
             #expect(failure?.message.contains(name) == true)
         }
         #expect(try AnyDistillMethod(parsing: "DM") == .optimized(.dm))
