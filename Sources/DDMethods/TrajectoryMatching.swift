@@ -46,9 +46,10 @@ public struct TrajectoryMatching: DistillationMethod {
         guard !listing.valid.isEmpty else {
             throw DistillError.badData("expert cache \(cache.directory) has no valid expert (\(listing.summary))")
         }
-        var notices = ["expert cache \(cache.key.prefix(12)) (\(cache.network), \(cache.epochs) epochs): \(listing.summary)"]
+        var notices: [String] = []
         if !listing.missing.isEmpty || !listing.corrupt.isEmpty {
-            notices.append("going on with the \(listing.valid.count) valid expert(s) \(ranges(listing.valid))")
+            notices.append("expert cache \(cache.key.prefix(12)): \(listing.summary); going on with the valid "
+                           + "expert(s) \(ranges(listing.valid))")
         }
         self.cache = cache
         experts = listing.valid

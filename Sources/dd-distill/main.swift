@@ -258,7 +258,8 @@ struct DistillCommand: ParsableCommand {
         try distiller.writeSynthetic(to: out, stop: stop)
         try out.commit()
         let last = state.losses.last.map { String(format: "%.4f", $0) } ?? "-"
-        log.info("wrote \(config.method.rawValue) IPC \(ipc) (\(state.iteration) iterations, final loss \(last), "
+        let learned = state.trajectory.map { String(format: ", learned step size %.6g", $0.stepSize) } ?? ""
+        log.info("wrote \(config.method.rawValue) IPC \(ipc) (\(state.iteration) iterations, final loss \(last)\(learned), "
                  + "\(formatDuration(state.wallSeconds))) to \(out.displayName)")
     }
 }

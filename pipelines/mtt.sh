@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Trajectory matching end to end (issue 6, docs/mtt.md): fetch → dd-expert (cached; skipped when the experts
+# exist) → dd-distill --method mtt|tesla → dd-eval with the learned step size. Not run in CI.
+#
+# Usage: pipelines/mtt.sh [OUTDIR]                      (default out/mtt)
+# Environment (defaults in brackets):
+#   DATASET [mnist]  METHOD [mtt] (or tesla)  IPC [10]  SEED [0]  THREADS [all cores]
+#   EXPERTS [10] experts, EPOCHS [15] epochs each, cached in CACHE [OUTDIR/cache]
+#   SYN_STEPS [20]  EXPERT_EPOCHS [2]  MAX_START [4]  ITERS [5000]  BUDGET [3600] dd-distill --time-budget (s)
+#   NETS [5] evaluation networks    EVAL_EPOCHS [dd-eval's default]    NET [convnet]
+#   EXTRA  more dd-distill flags, e.g. "--lr-img 1000 --lr-lr 1e-5 --lr-init 0.01 --batch-syn 100"
+#   DD_DATA [/work/shared/datasets]  DD_BIN [release bin path]
+# Writes OUTDIR/DATASET-METHOD-ipcN.{ddt,distill.log,eval.log,jsonl} and appends a line to OUTDIR/results.tsv:
+#   dataset method ipc iterations_done distill_seconds syn_lr mean std nets extra
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-out/mtt}"
+dataset="${DATASET:-mnist}"; method="${METHOD:-mtt}"; ipc="${IPC:-10}"; net="${NET:-convnet}"
+cache="${CACHE:-$out/cache}"
+export DD_DATA="${DD_DATA:-/work/shared/datasets}"
+bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
+for tool in dd-fetch dd-expert dd-distill dd-eval; do
+    [ -x "$bin/$tool" ] || { echo "mtt.sh: $bin/$tool missing; build the tools in release first" >&2; exit 66; }
+done
+threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
+eval_epochs=(); [ -n "${EVAL_EPOCHS:-}" ] && eval_epochs=(--epochs "$EVAL_EPOCHS")
+mkdir -p "$out"
+train="$out/$dataset-train.ddt"
+[ -s "$train" ] || "$bin/dd-fetch" "$dataset" --offline -o "$train"
+
+# Experts: dd-expert skips every expert whose file already verifies, so a re-run only fills gaps.
+"$bin/dd-expert" "$train" --test "$dataset" --arch "$net" --experts "${EXPERTS:-10}" --epochs "${EPOCHS:-15}" \
+    --seed "${SEED:-0}" "${threads[@]}" --out "$cache" 2> "$out/$dataset-experts.log"
+
+name="$dataset-$method-ipc$ipc"
+start=$SECONDS
+# shellcheck disable=SC2086
+"$bin/dd-distill" "$train" --method "$method" --experts "$cache" --net "$net" --ipc "$ipc" --seed "${SEED:-0}" \
+    --syn-steps "${SYN_STEPS:-20}" --expert-epochs "${EXPERT_EPOCHS:-2}" --max-start-epoch "${MAX_START:-4}" \
+    --iterations "${ITERS:-5000}" --time-budget "${BUDGET:-3600}" --checkpoint "$out/$name.ckpt" --every 25 \
+    "${threads[@]}" ${EXTRA:-} -o "$out/$name.ddt" 2> "$out/$name.distill.log"
+distill_seconds=$((SECONDS - start))
+rm -f "$out/$name.ckpt"
+"$bin/dd-eval" "$out/$name.ddt" --test "$dataset" --offline --arch "$net" --lr-from-set --nets "${NETS:-5}" \
+    "${eval_epochs[@]}" "${threads[@]}" --json "$out/$name.jsonl" 2> "$out/$name.eval.log"
+python3 - "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" "${EXTRA:-}" \
+    >> "$out/results.tsv" <<'PY'
+import json, sys
+sys.path.insert(0, "python")
+import ddt
+stream, jsonl, dataset, method, ipc, seconds, extra = sys.argv[1:]
+meta = ddt.load(stream)[1]["stream"]["method"]
+accs = [json.loads(l) for l in open(jsonl) if l.strip()]
+nets = [a["accuracy"] for a in accs if a.get("type") == "network" and a.get("subject", "train") == "train"]
+mean = sum(nets) / len(nets) if nets else float("nan")
+std = (sum((a - mean) ** 2 for a in nets) / len(nets)) ** 0.5 if nets else float("nan")
+print("\t".join([dataset, method, ipc, str(meta.get("iterations_done", "-")), seconds, f"{meta.get('syn_lr', float('nan')):.6g}",
+                 f"{100 * mean:.2f}", f"{100 * std:.2f}", str(len(nets)), extra or "-"]))
+PY
+tail -n 1 "$out/results.tsv" >&2
