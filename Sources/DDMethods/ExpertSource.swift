@@ -27,17 +27,23 @@ enum ExpertSource {
                 described.append("\(key.prefix(12)) (unreadable manifest)")
                 continue
             }
-            described.append("\(key.prefix(12)) (dataset \(cache.datasetDigest.prefix(12)), \(cache.network), \(cache.epochs) epochs)")
+            described.append("\(key.prefix(12)) (dataset \(short(cache.datasetDigest)), \(cache.network), \(cache.epochs) epochs)")
             if cache.datasetDigest == datasetDigest && cache.network == network.description { matching.append(cache) }
         }
         if matching.count == 1 { return matching[0] }
         if matching.isEmpty {
-            throw DistillError.badData("--experts \(path): no cache for dataset \(datasetDigest.prefix(12)) with \(network); "
+            throw DistillError.badData("--experts \(path): no cache for dataset \(short(datasetDigest)) with \(network); "
                                        + "present: \(described.joined(separator: "; "))")
         }
         throw DistillError.usage("--experts \(path): \(matching.count) caches match this dataset and network ("
                                  + matching.map { "\($0.key.prefix(12)), \($0.epochs) epochs" }.joined(separator: "; ")
                                  + "); pass the key directory")
+    }
+
+    /// "sha256:0123456789ab": enough of a digest to tell caches apart in a message.
+    static func short(_ digest: String) -> String {
+        let hex = digest.hasPrefix("sha256:") ? digest.dropFirst(7) : Substring(digest)
+        return "sha256:" + hex.prefix(12)
     }
 
     /// Runs a DDExpert call, turning its errors into distillation errors of the same class.
