@@ -6,6 +6,9 @@ import Foundation
 import Testing
 @testable import DDMethods
 
+/// The fixture's cache directory, removed when the test process exits.
+nonisolated(unsafe) private var fixtureRootToRemove: String?
+
 /// Real MNIST subsets (3 classes) and small expert caches (convnet-d1-w4, 2 experts × 3 epochs, batch 8)
 /// made once per test process with dd-expert's trainer.
 enum TrajectoryFixture {
@@ -18,6 +21,8 @@ enum TrajectoryFixture {
     /// A cache root holding one key for `dataset` and one for `otherDataset`.
     static let root: (path: String, key: String, otherKey: String)? = {
         guard let dataset, let otherDataset, let path = try? temporaryDirectory() else { return nil }
+        fixtureRootToRemove = path
+        atexit { if let path = fixtureRootToRemove { try? FileManager.default.removeItem(atPath: path) } }
         guard let key = try? makeCache(root: path, dataset: dataset),
               let otherKey = try? makeCache(root: path, dataset: otherDataset) else { return nil }
         return (path, key, otherKey)
