@@ -84,6 +84,10 @@ public enum BiasedDataset {
         return result.withContentDigest()
     }
 
+    /// Grey values at or above this are the object under `color-background`; below it a pixel is blended
+    /// towards the colour in proportion (d/ramp of grey, the rest colour).
+    public static let backgroundRamp = 32
+
     /// Per image: one jitter vector n ~ N(0, σ²I₃) shared by all its pixels, colour = clamp(μ_b + n, 0, 1);
     /// a 256-entry table per channel then maps grey values to output bytes.
     static func colorize(_ grey: [UInt8], plane: Int, kept: [Int], values: [Int32], colors: [[Double]],
@@ -101,7 +105,11 @@ public enum BiasedDataset {
                         for d in 0..<256 {
                             switch options.kind {
                             case .colorDigit: table[ch * 256 + d] = UInt8((Double(d) * color).rounded())
-                            case .colorBackground: table[ch * 256 + d] = d == 0 ? UInt8((255 * color).rounded()) : UInt8(d)
+                            case .colorBackground:
+                                // Faint pixels fade into the colour, so scanner noise around the object
+                                // does not show as dark specks; the object itself is kept exactly.
+                                let a = min(Double(d) / Double(backgroundRamp), 1)
+                                table[ch * 256 + d] = UInt8((a * Double(d) + (1 - a) * 255 * color).rounded())
                             }
                         }
                     }
@@ -118,8 +126,8 @@ public enum BiasedDataset {
     /// Per-channel mean and std of the colour-uniform version of the source, so every ratio, split and the
     /// test set of one source share the same constants (dd-eval normalises each stream with its own).
     /// color-digit: x_ch = c_ch · x with c independent of x, so E = E[c]·E[x] and E[x_ch²] = E[c²]·E[x²],
-    /// from the source stream's constants. color-background: the zero pixels take E[c], E[c²], the others
-    /// keep their grey value; computed over the source pixels.
+    /// from the source stream's constants. color-background: the same moments for the blend of each grey
+    /// value with the colour, weighted by the source's grey-value histogram.
     static func normalization(grey: [UInt8], sourceMean: [Float], sourceStd: [Float], colors: [[Double]],
                               options: BiasOptions) -> (mean: [Float], std: [Float]) {
         let a = Double(colors.count), s2 = options.jitter * options.jitter
@@ -134,15 +142,16 @@ public enum BiasedDataset {
         case .colorBackground:
             var histogram = [Int](repeating: 0, count: 256)
             for d in grey { histogram[Int(d)] += 1 }
-            let total = Double(grey.count), zeros = Double(histogram[0])
-            var sum = 0.0, sumSquares = 0.0
-            for d in 1..<256 {
-                let x = Double(d) / 255
-                sum += Double(histogram[d]) * x
-                sumSquares += Double(histogram[d]) * x * x
+            let total = Double(grey.count)
+            mean = [0, 0, 0]; square = [0, 0, 0]
+            for d in 0..<256 where histogram[d] > 0 {
+                // x = a·g + (1 − a)·c with g = d/255: E[x] and E[x²] over the palette's c.
+                let a = min(Double(d) / Double(backgroundRamp), 1), g = Double(d) / 255, w = Double(histogram[d]) / total
+                for ch in 0..<3 {
+                    mean[ch] += w * (a * g + (1 - a) * colorMean[ch])
+                    square[ch] += w * (a * a * g * g + 2 * a * (1 - a) * g * colorMean[ch] + (1 - a) * (1 - a) * colorSquare[ch])
+                }
             }
-            mean = colorMean.map { (sum + zeros * $0) / total }
-            square = colorSquare.map { (sumSquares + zeros * $0) / total }
         }
         let std = zip(mean, square).map { max($1 - $0 * $0, 1e-12).squareRoot() }
         // Four decimals, like the published constants: readable metadata, same value on every platform.

@@ -36,8 +36,8 @@ public enum ColoringKind: String, CaseIterable, Sendable {
     /// Digit strokes: channel = clamp(colour + jitter) × pixel intensity; the background stays black
     /// (LfF's Colored MNIST).
     case colorDigit = "color-digit"
-    /// Background: pixels of intensity 0 take the colour, every other pixel keeps its grey value, so the
-    /// object is untouched (background-coloured Fashion-MNIST).
+    /// Background: pixels of intensity 0 take the colour, pixels of intensity ≥ 32 (the object) keep their
+    /// grey value, faint ones in between are blended (background-coloured Fashion-MNIST).
     case colorBackground = "color-background"
 
     public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }

@@ -70,10 +70,14 @@ import Testing
             for p in 0..<16 {
                 let d = grey[i * 16 + p]
                 let got = (0..<3).map { pixels[(i * 3 + $0) * 16 + p] }
+                let color = colors[Int(bias[i])]
                 if d == 0 {
-                    #expect(got == colors[Int(bias[i])].map { UInt8(($0 * 255).rounded()) })
-                } else {
+                    #expect(got == color.map { UInt8(($0 * 255).rounded()) })
+                } else if d >= 32 {
                     #expect(got == [d, d, d])
+                } else {
+                    let a = Double(d) / 32
+                    #expect(got == color.map { UInt8((a * Double(d) + (1 - a) * 255 * $0).rounded()) })
                 }
             }
         }
@@ -91,7 +95,8 @@ import Testing
         #expect(a != c)
     }
 
-    @Test func normalisationIsTheColourUniformMoments() throws {
+    @Test(arguments: [ColoringKind.colorDigit, .colorBackground])
+    func normalisationIsTheColourUniformMoments(kind: ColoringKind) throws {
         // At r = 0.9 colours are uniform, so the pixels' own moments approach the analytic constants.
         let source = greyDataset(perClass: 100)
         guard case .u8(let grey) = source.images else { return }
@@ -99,7 +104,7 @@ import Testing
         let s = (grey.reduce(0.0) { $0 + pow(Double($1) / 255 - m, 2) } / Double(grey.count)).squareRoot()
         var exact = source
         exact.mean = [Float(m)]; exact.std = [Float(s)]
-        var options = BiasOptions(kind: .colorDigit)
+        var options = BiasOptions(kind: kind)
         options.conflictingRatio = 0.9
         let out = try BiasedDataset.make(from: exact, options: options)
         let pixels = rgb(out)
