@@ -88,9 +88,9 @@ public enum PlotData {
             let v = record.value
             guard filters.allSatisfy({ field($0.field, in: v).map(text) == $0.value }) else { continue }
             guard let xValue = field(spec.x, in: v), let yValue = field(spec.y, in: v) else { continue }
-            func where_() -> String { "\(record.file): line \(record.line)" }
+            func location() -> String { "\(record.file): line \(record.line)" }
             guard let x = number(xValue) else {
-                throw RenderError.data("\(where_()): x field \(spec.x) is \(xValue.serialized()), not a number")
+                throw RenderError.data("\(location()): x field \(spec.x) is \(xValue.serialized()), not a number")
             }
             guard let (y, yStd) = numberOrMean(yValue) else { continue }   // null: a failed run, nothing to draw
             var error = yStd

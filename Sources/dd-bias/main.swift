@@ -84,6 +84,9 @@ struct BiasCommand: ParsableCommand {
         if kind != nil && groupsFrom != nil {
             throw ValidationError("--kind and --groups-from exclude each other (colouring makes its own groups)")
         }
+        if groupsFrom == "-" && (input == nil || input == "-") {
+            throw ValidationError("stdin (-) can be read only once: give the input or the groups file as a path")
+        }
         if kind == nil && (biasRatio != nil || conflictingOnly) {
             throw ValidationError("--bias-ratio and --conflicting-only need --kind")
         }

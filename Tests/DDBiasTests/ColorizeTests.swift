@@ -125,6 +125,10 @@ import Testing
             ("rgb input", { _ = try BiasedDataset.make(from: rgbInput, options: BiasOptions(kind: .colorDigit)) }, .badData, "grayscale"),
             ("eleven classes", { _ = try BiasedDataset.make(from: greyDataset(classes: 11, perClass: 2), options: BiasOptions(kind: .colorDigit)) },
              .badData, "11 classes"),
+            ("f32 input", {
+                var f = greyDataset(); f.images = .normalized([Float](repeating: 0, count: f.count * 16))
+                _ = try BiasedDataset.make(from: f, options: BiasOptions(kind: .colorBackground))
+            }, .badData, "needs u8"),
             ("ratio", {
                 var o = BiasOptions(kind: .colorDigit); o.conflictingRatio = 1.5
                 _ = try BiasedDataset.make(from: greyDataset(), options: o)
