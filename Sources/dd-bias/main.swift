@@ -18,7 +18,7 @@ struct BiasCommand: ParsableCommand {
         --kind reads a grayscale u8 stream and writes an RGB one with labels, bias_labels (the colour index b; \
         b == label means bias-aligned) and groups (label·10 + b: 100 groups). color-digit multiplies the strokes \
         by the colour (LfF's Colored MNIST: ten colours, one jitter vector N(0, σ²) per image); color-background \
-        paints the zero pixels and leaves the object as it is (for Fashion-MNIST).
+        paints the background and keeps the object (grey ≥ 32) as it is (for Fashion-MNIST).
 
         --bias-ratio R is the fraction of each class NOT in its own colour (0.05 ⇒ 95 % aligned, the rest spread \
         evenly over the other nine colours; exact counts by LfF's rounding rule, which samples by --seed). \
@@ -31,11 +31,14 @@ struct BiasCommand: ParsableCommand {
         tensor stream, its only 1-D integer record). See docs/bias.md.
 
         Examples:
-          dd-fetch mnist | dd-bias --kind color-digit --bias-ratio 0.05 --split train -o cmnist-train.ddt
-          dd-fetch mnist | dd-bias --kind color-digit --bias-ratio 0.05 --split val -o cmnist-val.ddt
-          dd-fetch mnist --split test | dd-bias --kind color-digit --bias-ratio 0.9 -o cmnist-test.ddt
-          dd-fetch mnist --split test | dd-bias --kind color-digit --conflicting-only -o cmnist-conflict.ddt
-          dd-fetch fashion-mnist | dd-bias --kind color-background --bias-ratio 0.1 -o bg-fmnist.ddt
+          dd-fetch mnist | dd-bias --kind color-digit --bias-ratio 0.05 \\
+            --split train -o train.ddt
+          dd-fetch mnist | dd-bias --kind color-digit --split val -o val.ddt
+          dd-fetch mnist --split test | dd-bias --kind color-digit \\
+            --bias-ratio 0.9 -o test-unbiased.ddt
+          dd-fetch mnist --split test | dd-bias --kind color-digit \\
+            --conflicting-only -o test-conflicting.ddt
+          dd-fetch fashion-mnist | dd-bias --kind color-background -o bg.ddt
           dd-bias data.ddt --groups-from groups.txt -o data-groups.ddt
         """)
 
@@ -45,23 +48,24 @@ struct BiasCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output stream path (default: stdout; never a terminal).")
     var output: String?
 
-    @Option(help: ArgumentHelp("Colouring: \(ColoringKind.validNames).", valueName: "KIND"))
+    @Option(help: ArgumentHelp("What to colour: the digit strokes or the background.", valueName: "KIND"))
     var kind: ColoringKind?
 
     @Option(name: .customLong("bias-ratio"),
-            help: "Fraction of bias-conflicting samples per class, 0…1 (default 0.05; 0.9 = uniform colours, the unbiased test set).")
+            help: ArgumentHelp("Fraction of bias-conflicting samples per class, 0…1 (default 0.05; 0.9 = uniform colours, the unbiased test set).",
+                               valueName: "R"))
     var biasRatio: Double?
 
     @Flag(name: .customLong("conflicting-only"), help: "Every image in a colour other than its class's (= --bias-ratio 1).")
     var conflictingOnly = false
 
-    @Option(help: ArgumentHelp("Colours: \(BiasPalette.validNames) (default lff).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Colour set: LfF's ten colours or ReBias/FairDD's.", valueName: "NAME"))
     var palette: BiasPalette = .lff
 
-    @Option(help: "Standard deviation of the per-image colour jitter (LfF severity 4: 0.005).")
+    @Option(help: ArgumentHelp("Standard deviation of the per-image colour jitter (LfF severity 4).", valueName: "S"))
     var jitter: Double = 0.005
 
-    @Option(help: ArgumentHelp("Images to keep: \(BiasSplit.validNames) (train = 3/4, val = 1/12 of the input, by --seed).",
+    @Option(help: ArgumentHelp("Images to keep (train = 3/4, val = 1/12 of the input, drawn by --seed).",
                                valueName: "SPLIT"))
     var split: BiasSplit = .all
 
