@@ -154,5 +154,16 @@ import Testing
         #expect(groups["per_group"]?.objectValue?.count == 30)
         #expect(groups["worst_group"]?.doubleValue != nil && groups["deo_m"]?.doubleValue != nil)
         #expect(summary["groups"]?["worst_group"]?["mean"]?.doubleValue != nil)
+        // A second run under another tag, then the plot of worst-group accuracy against the ratio.
+        let again = try run("dd-eval", [dir + "/test.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
+                                        "--arch", "mlp", "--nets", "1", "--epochs", "1", "--aug", "none", "--batch", "8",
+                                        "--tag", "method=dm", "--tag", "ratio=0.9"])
+        #expect(again.status == 0, "\(again.stderr)")
+        guard Self.binary("dd-render") != nil else { return }
+        let plot = try run("dd-render", ["--plot", dir + "/r.jsonl", "-x", "ratio", "-y", "groups.worst_group", "--series",
+                                         "method", "--percent", "-o", dir + "/plot.png"])
+        #expect(plot.status == 0 && plot.stderr.contains("1 series (2 points)"), "\(plot.stderr)")
+        let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/plot.png")))
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
     }
 }
