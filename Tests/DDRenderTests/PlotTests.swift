@@ -74,7 +74,12 @@ import Testing
         let spec = spec()
         let series = try PlotData.load([("r.jsonl", Array(Self.lines.utf8))], spec: spec)
         let layout = try LinePlot.layout(series, spec: spec)
-        let decoded = try PythonPNG.decode(try PNGEncoder.encode(try LinePlot.render(series, spec: spec)))
+        let png = try PNGEncoder.encode(try LinePlot.render(series, spec: spec))
+        if PythonPNG.pngcheckPath != nil {
+            let (status, report) = try PythonPNG.pngcheck(png)
+            #expect(status == 0 && report.contains("720 x 480"), "\(report)")
+        }
+        let decoded = try PythonPNG.decode(png)
         #expect(decoded.width == 720 && decoded.height == 480 && decoded.colorType == 2)
         let samples = decoded.samples
         func pixel(_ x: Int, _ y: Int) -> Color {
