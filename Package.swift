@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // dd: dataset distillation toolkit. Layering (each module only imports those above it in this list):
 //   COpenBLAS, CZlib → DDKernels → DDTensor → DDAutograd → DDNN → DDAugment
-//   → DDFormat, DDData → DDRender → DDCLI → executables (argument parsing only)
+//   → DDFormat, DDData → DDBias, DDRender → DDCLI → executables (argument parsing only)
 import PackageDescription
 
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "dd-expert", targets: ["dd-expert"]),
         .executable(name: "dd-distill", targets: ["dd-distill"]),
         .executable(name: "dd-eval", targets: ["dd-eval"]),
+        .executable(name: "dd-bias", targets: ["dd-bias"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,7 @@ let package = Package(
                 swiftSettings: release),
         .target(name: "DDEval", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
                                                "DDFormat"], swiftSettings: release),
+        .target(name: "DDBias", dependencies: ["DDData", "DDFormat", "DDTensor"], swiftSettings: release),
         .target(name: "DDRender", dependencies: ["DDData", "DDFormat", "CZlib"], swiftSettings: release),
         .target(name: "DDCLI", dependencies: [
             "DDKernels", "DDFormat", "DDData", "DDRender",
@@ -53,6 +55,10 @@ let package = Package(
         ]),
         .executableTarget(name: "dd-fetch", dependencies: [
             "DDCLI", "DDData", "DDFormat",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "dd-bias", dependencies: [
+            "DDCLI", "DDBias", "DDData", "DDFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "dd-render", dependencies: [
@@ -86,6 +92,7 @@ let package = Package(
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
         .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
         .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDBiasTests", dependencies: ["DDBias", "DDData", "DDFormat"]),
         .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]

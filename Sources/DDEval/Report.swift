@@ -16,6 +16,9 @@ public struct EvalReportContext: Sendable {
     public var configuration: EvalConfiguration
     public var softLabels: Bool
     public var threads: Int
+    /// User tags (`dd-eval --tag ratio=0.05`) copied into every JSON line as `tags`, so later tools (e.g.
+    /// `dd-render --plot -x tags.ratio`) can group and place runs.
+    public var tags: [String: JSONValue] = [:]
 
     public init(train: Dataset, test: Dataset, configuration: EvalConfiguration, softLabels: Bool, threads: Int) {
         trainName = train.name; trainDigest = train.contentDigest ?? train.computeContentDigest()
@@ -26,6 +29,17 @@ public struct EvalReportContext: Sendable {
         testName = test.name; testDigest = test.contentDigest ?? test.computeContentDigest(); testCount = test.count
         classNames = train.classNames
         self.configuration = configuration; self.softLabels = softLabels; self.threads = threads
+    }
+
+    /// `KEY=VALUE` → (KEY, VALUE as a JSON number when it reads as a finite number, else a string); nil when
+    /// the text has no `=` or an empty key.
+    public static func parseTag(_ text: String) -> (key: String, value: JSONValue)? {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces)
+        let raw = String(text[text.index(after: equals)...])
+        guard !key.isEmpty else { return nil }
+        if let number = Double(raw), number.isFinite { return (key, .number(number)) }
+        return (key, .string(raw))
     }
 
     var recipeJSON: JSONValue {
@@ -46,7 +60,7 @@ public enum EvalReport {
     }
 
     static func common(_ c: EvalReportContext, _ type: String, _ architecture: String, _ subject: EvalSubject) -> [String: JSONValue] {
-        [
+        var fields: [String: JSONValue] = [
             "type": .string(type), "architecture": .string(architecture), "subject": .string(subject.rawValue),
             "train": .object(["name": .string(c.trainName), "digest": .string(c.trainDigest),
                               "count": .number(Double(c.trainCount)),
@@ -55,6 +69,8 @@ public enum EvalReport {
             "recipe": c.recipeJSON, "lr_source": .string(c.configuration.learningRateSource),
             "soft_labels": .bool(c.softLabels && subject == .train), "threads": .number(Double(c.threads)),
         ]
+        if !c.tags.isEmpty { fields["tags"] = .object(c.tags) }
+        return fields
     }
 
     /// One JSON line for a trained and tested network.

@@ -33,6 +33,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           dd-eval syn.ddt --test mnist
           dd-eval syn.ddt --test mnist --arch convnet,lenet,resnet18 --json results.jsonl
+          dd-eval syn.ddt --test cmnist-test.ddt --json bias.jsonl --tag method=dm --tag ratio=0.05
           dd-fetch mnist --per-class 10 | dd-eval --test mnist --nets 5
           dd-eval syn.ddt --test mnist --baseline random --baseline-source mnist --full-accuracy 0.9945
           dd-fetch mnist | dd-eval --test mnist --aug none --epochs 9 --nets 1
@@ -104,6 +105,10 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Append JSON lines (one per network, one summary per architecture) to this file.")
     var json: String?
 
+    @Option(help: ArgumentHelp("Tag every JSON line with KEY=VALUE (repeatable; numbers stay numbers), e.g. --tag method=dm --tag ratio=0.05.",
+                               valueName: "KEY=VALUE"))
+    var tag: [String] = []
+
     @Flag(name: .customLong("report-stdout"), help: "Print the report table on stdout instead of stderr.")
     var reportStdout = false
 
@@ -126,6 +131,9 @@ struct EvalCommand: ParsableCommand {
         if baselineSource != nil && baseline == nil { throw ValidationError("--baseline-source needs --baseline random") }
         guard DSAMode(rawValue: dsaMode.uppercased()) != nil else { throw ValidationError("--dsa-mode must be S or M, got \(dsaMode)") }
         if let f = fullAccuracy, !(f >= 0 && f <= 100) { throw ValidationError("--full-accuracy must be a fraction or a percent") }
+        if let bad = tag.first(where: { EvalReportContext.parseTag($0) == nil }) {
+            throw ValidationError("--tag needs KEY=VALUE with a non-empty key, got \"\(bad)\"")
+        }
     }
 
     func run() throws {
@@ -157,7 +165,8 @@ struct EvalCommand: ParsableCommand {
             }
             let recipe = configuration.recipe, lrSource = configuration.learningRateSource
             let soft = train.softLabels != nil && !hardLabels
-            let context = EvalReportContext(train: train, test: test, configuration: configuration, softLabels: soft, threads: threads)
+            var context = EvalReportContext(train: train, test: test, configuration: configuration, softLabels: soft, threads: threads)
+            for item in tag { if let (key, value) = EvalReportContext.parseTag(item) { context.tags[key] = value } }
             let jsonFile = try json.map(openAppend)
             log.info("\(specs.count) architecture(s) × \(nets) network(s): \(recipe.summary); lr from \(lrSource)")
             let started = Date()

@@ -9,7 +9,7 @@ import Foundation
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dd-render",
-        abstract: "Draw a dataset or synthetic-set stream as a PNG grid: one row per class, N images per row.",
+        abstract: "Draw a dataset or synthetic-set stream as a PNG grid (one row per class), or a line plot of JSON lines.",
         discussion: """
         Float images are un-normalised with the stream's own mean and std (x·std + mean, clamped to \
         [0, 1]); u8 images are drawn as stored. 1-channel images give a grayscale PNG, 3-channel an RGB \
@@ -21,6 +21,13 @@ struct RenderCommand: ParsableCommand {
           dd-render syn.ddt --classes 0-4,Sneaker --no-labels -o syn.png
           dd-render syn.ddt --npz syn.npz          (export for numpy, no PNG)
           dd-render step100.ddt step1000.ddt --scale 3 -o evolution.png
+
+        Line plots (--plot): the inputs are JSON-lines files, e.g. what dd-eval --json writes (with --tag \
+        KEY=VALUE to record a method or a bias ratio). One line per --series value (or per file), x ascending, \
+        error bars from a {mean, std} y value or --err; repeated x values in a series are averaged.
+          dd-render --plot bias.jsonl -x tags.ratio -y accuracy --series tags.method \\
+            --log-x --percent --title "CMNIST, IPC 10" -o plot.png
+          dd-render --plot a.jsonl b.jsonl -x tags.ipc -y groups.worst_group -o w.png
         """)
 
     @Argument(help: ArgumentHelp("Input streams: paths, or - for stdin (the default).", valueName: "INPUT"))
@@ -58,6 +65,8 @@ struct RenderCommand: ParsableCommand {
                                valueName: "OUT.npz"))
     var npz: String?
 
+    @OptionGroup var plotOptions: PlotOptions
+
     @OptionGroup var common: CommonOptions
 
     /// With --npz the whole stream is held in memory once; beyond this it is refused, not swapped.
@@ -67,6 +76,12 @@ struct RenderCommand: ParsableCommand {
         guard inputs.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("stdin (-) can be read only once")
         }
+        if plotOptions.plot {
+            if npz != nil { throw ValidationError("--npz exports a stream; it does not apply to --plot") }
+            _ = try plotOptions.spec(title: title)
+            return
+        }
+        if plotOptions.usedWithoutPlot { throw ValidationError("-x, -y, --series and the other plot options need --plot") }
         if npz == "-" { throw ValidationError("--npz needs a file path (it is a zip archive)") }
         if npz != nil && inputs.count > 1 { throw ValidationError("--npz exports one input, got \(inputs.count)") }
         do {
@@ -80,6 +95,7 @@ struct RenderCommand: ParsableCommand {
         let log = Log(tool: "dd-render", quiet: common.quiet)
         Signals.install(.cleanupAndExit)
         Tool.run(log) {
+            if plotOptions.plot { return try runPlot(log: log) }
             let drawPNG = npz == nil || output != nil
             // Open the PNG output first: a terminal on stdout is refused before any reading.
             let pngOutput = drawPNG ? try OutputFile(output, binary: true) : nil

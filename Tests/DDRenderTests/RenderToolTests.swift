@@ -184,3 +184,34 @@ import Testing
         #expect(!text.contains("PNG"), "\(text)")
     }
 }
+
+extension RenderToolTests {
+    @Test(.enabled(if: binary() != nil)) func plotsJSONLinesAndRefusesBadOnes() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("r.jsonl").path
+        try PlotTests.lines.write(toFile: good, atomically: true, encoding: .utf8)
+        let png = dir.appendingPathComponent("p.png").path
+        let ok = try render(["--plot", good, "-x", "tags.ratio", "-y", "accuracy", "--series", "tags.method", "--log-x",
+                             "--percent", "--size", "400x300", "--title", "t", "-o", png, "-q"])
+        #expect(ok.status == 0 && ok.stderr.isEmpty, "\(ok.stderr)")
+        let decoded = try PythonPNG.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: png))))
+        #expect(decoded.width == 400 && decoded.height == 300 && decoded.colorType == 2)
+        let bad = dir.appendingPathComponent("bad.jsonl").path
+        try "{\"x\":1}\nnot json\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("x.png").path
+        let cases: [([String], Int32, String)] = [
+            (["--plot", bad, "-x", "x", "-y", "y", "-o", out], 65, "bad.jsonl: line 2: invalid JSON"),
+            (["--plot", good, "-y", "accuracy", "-o", out], 64, "-x FIELD and -y FIELD"),
+            ([good, "-x", "x", "-o", out], 64, "need --plot"),
+            (["--plot", good, "-x", "x", "-y", "y", "--size", "9x9", "-o", out], 64, "plot size"),
+            (["--plot", dir.path + "/none.jsonl", "-x", "x", "-y", "y", "-o", out], 66, "none.jsonl"),
+        ]
+        for (arguments, status, fragment) in cases {
+            let outcome = try render(arguments)
+            #expect(outcome.status == status && outcome.stderr.contains(fragment), "\(arguments): \(outcome.stderr)")
+            if status != 64 { #expect(outcome.oneLineError, "\(outcome.stderr)") }
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "a failed run left a file behind")
+    }
+}
