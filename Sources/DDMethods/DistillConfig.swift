@@ -48,6 +48,9 @@ public struct DistillConfig: Sendable, Equatable {
     public var dsaStrategy: String
     public var seed: UInt64
     public var matchBy: MatchBy
+    /// With `matchBy == .group`: partitioned slots (default) or FairDD's sum over groups.
+    public var groupLoss: GroupLoss = .partition
+    public var reweight: Reweight = .none
 
     /// The reference's get_loops table: (outer_loop, inner_loop) by IPC; nil outside it.
     public static func referenceLoops(ipc: Int) -> (outer: Int, inner: Int)? {
@@ -107,6 +110,11 @@ public struct DistillConfig: Sendable, Equatable {
             throw bad("--net: \(error)")
         }
         do { _ = try DSAStrategy(parsing: dsaStrategy) } catch { throw bad("--dsa-strategy: \(error)") }
+        if groupLoss != .partition, matchBy != .group { throw bad("--group-loss \(groupLoss.rawValue) needs --match-by group") }
+        if reweight != .none, matchBy == .group {
+            throw bad("--reweight \(reweight.rawValue) does not combine with --match-by group: it stands in for group "
+                      + "labels when there are none; with groups, group matching already balances them")
+        }
     }
 
     /// Every hyper-parameter as JSON (the `method` object of a synthetic stream and of a checkpoint).
@@ -119,6 +127,9 @@ public struct DistillConfig: Sendable, Equatable {
             "match_by": .string(matchBy.rawValue), "dsa_strategy": .string(dsaStrategy),
             "image_optimizer": .string("sgd"),
         ]
+        // Only when used, so checkpoints of plain runs keep their identity.
+        if matchBy == .group { object["group_loss"] = .string(groupLoss.rawValue) }
+        if reweight != .none { object["reweight"] = .string(reweight.rawValue) }
         if method != .dm {
             object["lr_net"] = .number(learningRateNet)
             object["momentum_net"] = .number(momentumNet)
