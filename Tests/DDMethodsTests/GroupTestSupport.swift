@@ -45,12 +45,17 @@ enum ColoredDigits {
                        biasLabels: colours.map(Int32.init)).withContentDigest()
     }
 
-    /// The palette index nearest (in RGB) to the mean colour of an image's bright pixels; images in the
-    /// normalised space of `make`.
+    /// The palette index whose direction in RGB is nearest that of the image's digit: per channel the
+    /// median (the background, black for real digits, grey for images distilled from noise) is subtracted,
+    /// then the brightest tenth of the pixels by channel sum (digits cover about a fifth) is averaged.
+    /// Images are in the normalised space of `make`.
     static func nearestColour(_ image: ArraySlice<Float>, area: Int) -> Int {
         let base = image.startIndex
-        let pixels = (0..<3).map { ch in (0..<area).map { image[base + ch * area + $0] * 0.3 + 0.1 } }
-        // The digit's core: the brightest tenth of the pixels by channel sum (digits cover about a fifth).
+        let pixels = (0..<3).map { ch -> [Float] in
+            let channel = (0..<area).map { image[base + ch * area + $0] * 0.3 + 0.1 }
+            let background = channel.sorted()[area / 2]
+            return channel.map { max(0, $0 - background) }
+        }
         let brightness = (0..<area).map { p in pixels[0][p] + pixels[1][p] + pixels[2][p] }
         let threshold = brightness.sorted()[area * 9 / 10]
         let chosen = (0..<area).filter { brightness[$0] >= threshold }
