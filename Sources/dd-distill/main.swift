@@ -44,11 +44,12 @@ struct DistillCommand: ParsableCommand {
         Debiased distillation (docs/distill.md): the input needs group labels (dd-bias writes them):
           dd-distill cmnist.ddt --method dm --ipc 10 --match-by group -o dm-group.ddt
           dd-distill cmnist.ddt --method dc --ipc 10 --group-loss sum -o dc-fairdd.ddt
-          dd-distill cmnist.ddt --method dm --ipc 10 --reweight kde -o dm-kde.ddt     # no group labels used
+          dd-distill mnist.ddt --method dm --ipc 10 --reweight kde -o dm-kde.ddt
         --match-by group splits each class's IPC images equally over its groups (at least one each; a group \
         never gets more than its real images; the rest round-robin, largest group first); IPC below the \
         number of groups of a class is an error. Every group's real batch is min(--batch-real, its size) \
-        images, so small groups are always matched in full. Absent groups are reported on stderr.
+        images, so small groups are always matched in full. Absent groups are reported on stderr. \
+        --reweight kde needs no group labels: it draws real images with probability ∝ 1/density.
         """)
 
     @Argument(help: ArgumentHelp("Real dataset stream; - or none means stdin.", valueName: "INPUT"))

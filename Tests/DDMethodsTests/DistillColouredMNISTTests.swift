@@ -1,4 +1,5 @@
 import DDData
+import DDFormat
 import Foundation
 import Testing
 @testable import DDMethods
@@ -6,7 +7,8 @@ import Testing
 /// The debiasing effect on a small Colored-MNIST (10 digits, LfF colours, 95 % of each class in its own
 /// colour, the rest spread over the other nine): DM from noise, plain versus `--match-by group`. Plain DM's
 /// synthetic images take the class colour; group matching gives each class every colour.
-/// DD_CMNIST_PER_CLASS / DD_CMNIST_ITERATIONS / DD_CMNIST_NET scale it up for the docs' measurement.
+/// DD_CMNIST_PER_CLASS / _ITERATIONS / _NET / _INIT scale it up for the docs' measurement; DD_CMNIST_SAVE=DIR
+/// writes both synthetic sets there.
 @Suite struct DistillColouredMNISTTests {
     struct Measurement {
         /// Fraction of synthetic images whose colour is nearest their class's bias colour.
@@ -46,6 +48,11 @@ import Testing
             let start = Date()
             _ = try distiller.run(DistillRunOptions())
             results[matchBy] = measure(distiller)
+            if let directory = environment["DD_CMNIST_SAVE"] {
+                let sink = MemorySink()
+                try distiller.writeSynthetic(to: sink, stop: .completed)
+                try Data(sink.bytes).write(to: URL(fileURLWithPath: "\(directory)/cmnist-dm-\(matchBy.rawValue).ddt"))
+            }
             print("cmnist \(perClass)/class, DM IPC 10 from \(config.initialization.rawValue), \(iterations) iterations, \(config.network), "
                   + "match-by \(matchBy.rawValue): class-colour fraction \(results[matchBy]!.classColourFraction), "
                   + "colours per class \(results[matchBy]!.coloursPerClass), \(Date().timeIntervalSince(start)) s")
