@@ -63,3 +63,20 @@ import Testing
         #expect(group.coloursPerClass >= 6, "group DM: \(group)")
     }
 }
+
+/// KDE reweighting without group labels on the same Colored-MNIST: the bias-conflicting digits (a few per
+/// colour) get larger weights than the aligned majority.
+@Suite struct KDEColouredMNISTTests {
+    @Test func conflictingDigitsWeighMore() throws {
+        let dataset = try ColoredDigits.make(classes: Array(0..<10), perClass: 180, conflicting: 9)
+        let (weights, summary) = try KDEReweighting.weights(dataset, network: "convnet-d2-w4", seed: 1)
+        let conflicting = dataset.labels.indices.filter { dataset.biasLabels![$0] != dataset.labels[$0] }
+        let aligned = dataset.labels.indices.filter { dataset.biasLabels![$0] == dataset.labels[$0] }
+        let meanConflicting = conflicting.map { weights[$0] }.reduce(0, +) / Double(conflicting.count)
+        let meanAligned = aligned.map { weights[$0] }.reduce(0, +) / Double(aligned.count)
+        print("KDE on cmnist 180/class: mean weight conflicting \(meanConflicting), aligned \(meanAligned), "
+              + "share of weight on the 5 % conflicting \(meanConflicting * Double(conflicting.count) / 10)")
+        #expect(summary.bandwidths.count == 10)
+        #expect(meanConflicting > 2 * meanAligned)
+    }
+}
