@@ -53,6 +53,9 @@ public struct DistillConfig: Sendable, Equatable {
     public var matchBy: MatchBy
     /// MTT/TESLA settings (nil for the other methods).
     public var trajectory: TrajectoryMatchingConfig? = nil
+    /// With `matchBy == .group`: partitioned slots (default) or FairDD's sum over groups.
+    public var groupLoss: GroupLoss = .partition
+    public var reweight: Reweight = .none
 
     /// The reference's get_loops table: (outer_loop, inner_loop) by IPC; nil outside it.
     public static func referenceLoops(ipc: Int) -> (outer: Int, inner: Int)? {
@@ -123,6 +126,11 @@ public struct DistillConfig: Sendable, Equatable {
             guard let trajectory else { throw bad("\(method.rawValue) needs its trajectory-matching settings") }
             try trajectory.validate(syntheticCount: ipc)
         }
+        if groupLoss != .partition, matchBy != .group { throw bad("--group-loss \(groupLoss.rawValue) needs --match-by group") }
+        if reweight != .none, matchBy == .group {
+            throw bad("--reweight \(reweight.rawValue) does not combine with --match-by group: it stands in for group "
+                      + "labels when there are none; with groups, group matching already balances them")
+        }
     }
 
     /// Every hyper-parameter as JSON (the `method` object of a synthetic stream and of a checkpoint).
@@ -138,7 +146,12 @@ public struct DistillConfig: Sendable, Equatable {
         if let trajectory, method.matchesTrajectories {
             object.merge(trajectory.metadata) { _, new in new }
             object["batch_real"] = nil
-        } else if method != .dm {
+        }
+
+        // Only when used, so checkpoints of plain runs keep their identity.
+        if matchBy == .group { object["group_loss"] = .string(groupLoss.rawValue) }
+        if reweight != .none { object["reweight"] = .string(reweight.rawValue) }
+        if method != .dm, !method.matchesTrajectories {
             object["lr_net"] = .number(learningRateNet)
             object["momentum_net"] = .number(momentumNet)
             object["batch_train"] = .number(Double(batchTrain))

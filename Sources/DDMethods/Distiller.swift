@@ -48,13 +48,23 @@ public final class Distiller {
     public let pool: RealPool
     public let network: Network
     public let sourceDigest: String
+    /// With `--reweight kde`: how the sampling weights were made (recorded in the output metadata).
+    public let kde: KDEReweighting.Summary?
     public private(set) var state: DistillState
     private var method: any DistillationMethod
 
     public init(config: DistillConfig, dataset: Dataset) throws {
         try config.validate()
         self.config = config
-        pool = try RealPool(dataset, ipc: config.ipc, matchBy: config.matchBy)
+        var pool = try RealPool(dataset, ipc: config.ipc, matchBy: config.matchBy, groupLoss: config.groupLoss)
+        if config.reweight == .kde {
+            let (weights, summary) = try KDEReweighting.weights(dataset, network: config.network, seed: config.seed)
+            pool.setSampleWeights(weights)
+            kde = summary
+        } else {
+            kde = nil
+        }
+        self.pool = pool
         let g = dataset.geometry
         network = try Network(try NetworkSpec(parsing: config.network), channels: g.channels, height: g.height,
                               width: g.width, classes: dataset.classCount)
@@ -68,7 +78,8 @@ public final class Distiller {
         state.warnings = method.notices
     }
 
-    /// Real images of each sub-population (distinct, seeded) or N(0, 1) noise, in the normalised space.
+    /// Real images of each matching unit (distinct, seeded, uniform whatever the weights) or N(0, 1) noise,
+    /// in the normalised space.
     static func initialImages(_ config: DistillConfig, pool: RealPool, rng: inout RandomGenerator) -> NDArray {
         let g = pool.dataset.geometry
         let shape = [pool.syntheticCount, g.channels, g.height, g.width]
@@ -77,9 +88,10 @@ public final class Distiller {
             return NDArray.normal(shape, rng: &rng)
         case .real:
             var images = NDArray.zeros(shape)
-            for population in pool.subPopulations {
-                let chosen = pool.sample(population, count: population.syntheticSlots.count, rng: &rng)
-                images = images + chosen.indexAdd(axis: 0, population.syntheticSlots, size: shape[0])
+            for unit in pool.matchingUnits {
+                let slots = unit[0].syntheticSlots
+                let chosen = pool.sampleDistinct(unit.flatMap(\.realIndices), count: slots.count, rng: &rng)
+                images = images + chosen.indexAdd(axis: 0, slots, size: shape[0])
             }
             return images
         }
@@ -187,7 +199,8 @@ public final class Distiller {
         return Dataset(name: source.name,
                        images: .normalized(state.images.scalars), geometry: source.geometry,
                        labels: pool.syntheticLabels.map { Int32($0) }, classNames: source.classNames,
-                       mean: source.mean, std: source.std, softLabels: soft, provenance: provenance).withContentDigest()
+                       mean: source.mean, std: source.std, groups: pool.syntheticGroups,
+                       biasLabels: pool.syntheticBiasLabels, softLabels: soft, provenance: provenance).withContentDigest()
     }
 
     /// Begin-record keys of a synthetic stream (docs/format.md §6.2): `method` (every hyper-parameter and the
@@ -204,7 +217,10 @@ public final class Distiller {
             method["syn_lr"] = .number(trajectory.stepSize)
             method["skipped_updates"] = .number(Double(state.losses.filter { !$0.isFinite }.count))
         }
-        return ["method": .object(method), "source_digest": .string(sourceDigest)]
+        var metadata: [String: JSONValue] = ["method": .object(method), "source_digest": .string(sourceDigest)]
+        if config.matchBy == .group { metadata["group_allotment"] = pool.groupMetadata }
+        if let kde { metadata["kde"] = kde.json }
+        return metadata
     }
 
     /// Writes the synthetic-set stream.

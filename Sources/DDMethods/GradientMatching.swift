@@ -30,10 +30,10 @@ public struct GradientMatching: DistillationMethod {
         var lossSum = 0.0
         for outer in 0..<config.outerLoop {
             var gradient = NDArray.zeros(state.images.shape)
-            for population in pool.subPopulations {
-                let (loss, populationGradient) = matchingStep(population, parameters: parameters, state: &state)
+            for unit in pool.matchingUnits {
+                let (loss, unitGradient) = matchingStep(unit, parameters: parameters, state: &state)
                 lossSum += loss
-                SyntheticSlices.accumulate(&gradient, populationGradient, population)
+                SyntheticSlices.accumulate(&gradient, unitGradient, unit[0])
             }
             state.updateImages(gradient: gradient)
             // No network update after the last matching step (reference step 2.3.4).
@@ -43,25 +43,37 @@ public struct GradientMatching: DistillationMethod {
         return lossSum / Double(config.outerLoop)
     }
 
-    /// D(∇θ CE(synthetic), ∇θ CE(real)) for one sub-population and its gradient w.r.t. the synthetic rows.
-    func matchingStep(_ population: SubPopulation, parameters: [Tensor],
+    /// Σ_g D(∇θ CE(synthetic), ∇θ CE(real_g)) for one matching unit (one real batch per sub-population,
+    /// one Siamese draw for all of them) and its gradient w.r.t. the unit's synthetic rows.
+    func matchingStep(_ unit: [SubPopulation], parameters: [Tensor],
                       state: inout DistillState) -> (Double, NDArray) {
-        let real = Tensor(pool.sample(population, count: config.batchReal, rng: &state.rng))
-        let synthetic = SyntheticSlices.leaf(state.images, population)
-        var realInput = real, syntheticInput = synthetic
+        let reals = unit.map { Tensor(pool.sample($0, count: config.batchReal, rng: &state.rng)) }
+        let synthetic = SyntheticSlices.leaf(state.images, unit[0])
+        var inputs = reals + [synthetic]
         if !strategy.isNone {
-            let augmented = DSA.augmentSiamese([real, synthetic], strategy: strategy, rng: &state.rng).augmented
-            realInput = augmented[0]
-            syntheticInput = augmented[1]
+            inputs = DSA.augmentSiamese(inputs, strategy: strategy, rng: &state.rng).augmented
         }
-        let realLoss = network.forward(realInput, parameters: parameters)
-            .crossEntropy(labels: Array(repeating: population.label, count: real.shape[0]))
-        let realGradients = grad(of: realLoss, wrt: parameters).map { $0.detach() }
-        let syntheticLoss = network.forward(syntheticInput, parameters: parameters)
-            .crossEntropy(labels: Array(repeating: population.label, count: synthetic.shape[0]))
-        let syntheticGradients = grad(of: syntheticLoss, wrt: parameters, createGraph: true)
-        let distance = Self.distance(syntheticGradients, realGradients)
+        let distance = Self.groupSumDistance(network, parameters: parameters, label: unit[0].label,
+                                             reals: Array(inputs.dropLast()), synthetic: inputs.last!)
         return (distance.item(), grad(of: distance, wrt: [synthetic])[0].array)
+    }
+
+    /// Σ_g D(∇θ CE(synthetic), ∇θ CE(real_g)) with every image labelled `label`; the real gradients are
+    /// detached, the synthetic one keeps its graph (computed once however many groups). One real batch is
+    /// DC's per-class term; the groups of a class under `--group-loss sum` are FairDD-GM.
+    public static func groupSumDistance(_ network: Network, parameters: [Tensor], label: Int, reals: [Tensor],
+                                        synthetic: Tensor) -> Tensor {
+        let syntheticLoss = network.forward(synthetic, parameters: parameters)
+            .crossEntropy(labels: Array(repeating: label, count: synthetic.shape[0]))
+        let syntheticGradients = grad(of: syntheticLoss, wrt: parameters, createGraph: true)
+        var total = Tensor(0.0, dtype: synthetic.dtype)
+        for real in reals {
+            let realLoss = network.forward(real, parameters: parameters)
+                .crossEntropy(labels: Array(repeating: label, count: real.shape[0]))
+            let realGradients = grad(of: realLoss, wrt: parameters).map { $0.detach() }
+            total = total + distance(syntheticGradients, realGradients)
+        }
+        return total
     }
 
     /// The reference's 'ours' distance: per parameter tensor of rank ≥ 2, rows = output channels/neurons

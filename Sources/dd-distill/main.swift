@@ -46,6 +46,16 @@ struct DistillCommand: ParsableCommand {
           dd-expert mnist.ddt --experts 5 --epochs 15 --out cache
           dd-distill mnist.ddt --method mtt --experts cache --ipc 10 --syn-steps 20 --time-budget 3600 -o mtt.ddt
           dd-eval mtt.ddt --test mnist-test.ddt --lr-from-set
+
+        Debiased distillation (docs/distill.md): the input needs group labels (dd-bias writes them):
+          dd-distill cmnist.ddt --method dm --ipc 10 --match-by group -o dm-group.ddt
+          dd-distill cmnist.ddt --method dc --ipc 10 --group-loss sum -o dc-fairdd.ddt
+          dd-distill mnist.ddt --method dm --ipc 10 --reweight kde -o dm-kde.ddt
+        --match-by group splits each class's IPC images equally over its groups (at least one each; a group \
+        never gets more than its real images; the rest round-robin, largest group first); IPC below the \
+        number of groups of a class is an error. Every group's real batch is min(--batch-real, its size) \
+        images, so small groups are always matched in full. Absent groups are reported on stderr. \
+        --reweight kde needs no group labels: it draws real images with probability ∝ 1/density.
         """)
 
     @Argument(help: ArgumentHelp("Real dataset stream; - or none means stdin.", valueName: "INPUT"))
@@ -96,8 +106,14 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("dsa-strategy"), help: "DSA strategy, or none (default: by dataset; MNIST drops flip).")
     var dsaStrategy: String?
 
-    @Option(name: .customLong("match-by"), help: "Unit of matching: class.")
-    var matchBy: String = "class"
+    @Option(name: .customLong("match-by"), help: "Unit of matching: class or group ((class, group) pairs from the stream's group labels; default class, or group with --group-loss).")
+    var matchBy: String?
+
+    @Option(name: .customLong("group-loss"), help: "With --match-by group: partition (each group its own block of the class's IPC images; default) or sum (FairDD: every group matched to all of the class's images, losses summed).")
+    var groupLoss: String?
+
+    @Option(help: "Sample reweighting without group labels: none or kde (inverse kernel density in a trained embedding, per class).")
+    var reweight: String = "none"
 
     @Option(help: ArgumentHelp("Checkpoint path (atomic), written every --every iterations.", valueName: "PATH"))
     var checkpoint: String?
@@ -155,9 +171,20 @@ struct DistillCommand: ParsableCommand {
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be positive") }
-        guard matchBy == "class" else {
-            throw ValidationError("--match-by \(matchBy): only 'class' is implemented")
+        do { _ = try groupSettings() } catch let error as DistillError { throw ValidationError(error.message) }
+    }
+
+    /// --match-by, --group-loss and --reweight; --group-loss alone implies --match-by group.
+    func groupSettings() throws -> (MatchBy, GroupLoss, Reweight) {
+        let loss: GroupLoss = try groupLoss.map { try parseChoice($0, flag: "--group-loss") } ?? .partition
+        let by: MatchBy = try matchBy.map { try parseChoice($0, flag: "--match-by") } ?? (groupLoss == nil ? .class : .group)
+        let weighting: Reweight = try parseChoice(reweight, flag: "--reweight")
+        if groupLoss != nil, by != .group { throw DistillError.usage("--group-loss needs --match-by group") }
+        if weighting != .none, by == .group {
+            throw DistillError.usage("--reweight \(reweight) does not combine with --match-by group (KDE weights stand in "
+                                     + "for group labels when there are none)")
         }
+        return (by, loss, weighting)
     }
 
     func run() throws {
@@ -172,6 +199,10 @@ struct DistillCommand: ParsableCommand {
             log.info("read \(dataset.count) images of \(dataset.classCount) classes from \(source.displayName)")
             switch chosen {
             case .coreset(let coreset):
+                guard matchBy ?? "class" == "class", groupLoss == nil, reweight == "none" else {
+                    throw ToolError("\(coreset.rawValue) selects per class; --match-by group, --group-loss and --reweight "
+                                    + "apply to dc, dsa and dm", exit: .usage)
+                }
                 var options = CoresetOptions()
                 if let net { options.network = try NetworkSpec(parsing: net) }
                 options.featureEpochs = featureEpochs
@@ -185,7 +216,7 @@ struct DistillCommand: ParsableCommand {
         }
     }
 
-    func configuration(_ name: DistillMethodName, dataset: Dataset) -> DistillConfig {
+    func configuration(_ name: DistillMethodName, dataset: Dataset) throws -> DistillConfig {
         var c = DistillConfig.defaults(for: name, ipc: ipc, dataset: dataset.name, seed: common.seed)
         if let iterations { c.iterations = iterations }
         if let lrImg { c.learningRateImages = lrImg }
@@ -212,6 +243,7 @@ struct DistillCommand: ParsableCommand {
             if let maxNonFinite { t.maxNonFinite = maxNonFinite }
             c.trajectory = t
         }
+        (c.matchBy, c.groupLoss, c.reweight) = try groupSettings()
         return c
     }
 
@@ -224,11 +256,24 @@ struct DistillCommand: ParsableCommand {
         if !name.matchesTrajectories, let flag = trajectoryOnly.first {
             throw ToolError.usage("\(flag) applies to --method mtt or tesla only")
         }
-        let config = configuration(name, dataset: dataset)
+        let config = try configuration(name, dataset: dataset)
         if name == .dc || name == .dsa, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {
             log.warn("IPC \(ipc) is outside the reference get_loops table; using outer \(config.outerLoop), inner \(config.innerLoop)")
         }
+        if config.reweight == .kde { log.info("training the KDE feature network (1 epoch of --net on \(dataset.count) images)") }
         let distiller = try Distiller(config: config, dataset: dataset)
+        if config.matchBy == .group {
+            for line in distiller.pool.groupSummary { log.info(line) }
+            let attribute = dataset.biasLabels != nil ? "bias label" : "group"
+            for cell in distiller.pool.absentGroups {
+                log.warn("class \(cell.label): \(attribute) \(cell.attribute) is absent from the real set (0 images); "
+                         + "no synthetic image can represent it")
+            }
+        }
+        if let kde = distiller.kde {
+            let ratios = kde.weightRatios.map { String(format: "%.1f", $0) }.joined(separator: " ")
+            log.info("KDE weights: largest/smallest per class \(ratios)")
+        }
         if let resume {
             let file = try InputFile(resume)
             let saved = try inFile(file.displayName) { try DistillCheckpoint.read(from: StreamReader(fileDescriptor: file.fd)) }
