@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func coloursDeterministicallyThroughFilesAndPipes() throws {
-        let dir = try scratchDirectory()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(greyDataset(perClass: 24), dir + "/grey.ddt")
         let base = ["--kind", "color-digit", "--bias-ratio", "0.25", "--split", "train", "-q"]
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func attachesGroupsFromTextAndStreams() throws {
-        let dir = try scratchDirectory()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let grey = greyDataset(classes: 2, perClass: 3)
         try write(grey, dir + "/grey.ddt")
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func badInputsEndWithOneLineAndTheirExitStatus() throws {
-        let dir = try scratchDirectory()
+        let dir = try makeTempDirectory()
         let outDir = dir + "/out"
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -101,7 +101,7 @@ import Testing
 
     /// dd-bias → dd-eval on a tiny CMNIST: the report carries per-group and worst-group accuracy and the tags.
     @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil && ToolRunner.builtTool("dd-eval") != nil)) func evalReportsGroupsOnATinyCMNIST() throws {
-        let dir = try scratchDirectory()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(greyDataset(classes: 3, perClass: 10), dir + "/grey.ddt")
         for (name, ratio) in [("train", "0.1"), ("test", "0.9")] {

@@ -33,9 +33,3 @@ func streamBytes(_ dataset: Dataset) throws -> [UInt8] {
     try dataset.write(to: sink)
     return sink.bytes
 }
-
-func scratchDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dd-bias-test-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}

@@ -7,16 +7,6 @@ func sourceDigest(_ dataset: Dataset, _ file: String) -> String? {
     dataset.provenance["sha256.\(file)"]
 }
 
-/// A fresh directory under the system temp dir, removed by the caller with `cleanUp`.
-func makeTempDirectory(_ tag: String = #function) throws -> String {
-    let safe = tag.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "dd-data-\(safe)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func cleanUp(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }

@@ -19,16 +19,10 @@ import Testing
         try Data(sink.bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dd-eval-tool-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     static let quick = ["--arch", "convnet-d1-w4", "--nets", "2", "--epochs", "1", "--aug", "none", "--batch", "6"]
 
     @Test(.enabled(if: binary() != nil)) func evaluatesATinySetAndAppendsJSONLines() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(toyDataset(), dir + "/train.ddt")
         try write(toyDataset(perClass: [2, 2, 2], seed: 4), dir + "/test.ddt")
@@ -45,7 +39,7 @@ import Testing
     }
 
     @Test(.enabled(if: binary() != nil)) func sigtermEndsCleanlyWithAMessageAndTempfail() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(toyDataset(), dir + "/train.ddt")
         let tool = try ToolRunner.launchTool("dd-eval", [dir + "/train.ddt", "--test", dir + "/train.ddt", "--arch", "mlp",
@@ -61,7 +55,7 @@ import Testing
     }
 
     @Test(.enabled(if: binary() != nil)) func badInputsEndWithOneLineAndTheirStatus() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = dir + "/train.ddt", test = dir + "/test.ddt"
         try write(toyDataset(), train)

@@ -1,6 +1,7 @@
 import DDData
 import DDFormat
 import DDTensor
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
@@ -52,7 +53,7 @@ import Testing
         let straight = try Distiller(config: config, dataset: dataset)
         _ = try straight.run(DistillRunOptions())
 
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/run.ckpt"
         let interrupted = try Distiller(config: config, dataset: dataset)
@@ -76,7 +77,7 @@ import Testing
     @Test func periodicCheckpointsSnapshotsAndTimeBudget() throws {
         let dataset = try DistillTestData.subset(perClass: 12)
         let config = DistillTestData.config(.dm, iterations: 4)
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let distiller = try Distiller(config: config, dataset: dataset)
         var seen: [Int] = []

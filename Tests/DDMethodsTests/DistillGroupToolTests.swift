@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func badInputsGiveOneClearErrorAndTheirExitCodes() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let coloured = try ColoredDigits.make(classes: [0, 1, 7], perClass: 10, conflicting: 3, otherColours: 2)
         try write(coloured, to: directory + "/cmnist.ddt")
@@ -48,7 +48,7 @@ import Testing
     /// A good run reports the allotment and the absent (class, colour) cells on stderr; --group-loss alone
     /// implies group matching.
     @Test func groupRunsReportTheirAllotmentAndAbsentGroups() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let coloured = try ColoredDigits.make(classes: [0, 1, 7], perClass: 10, conflicting: 3, otherColours: 2)
         try write(coloured, to: directory + "/cmnist.ddt")

@@ -8,7 +8,7 @@ import Testing
 /// The built dd-distill binary under SIGTERM, as a batch scheduler sends it at a time limit.
 @Suite struct DistillSignalTests {
     @Test func sigtermLeavesAValidCheckpointAndNoPartialOutput() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dataset = try DistillTestData.subset(perClass: 12)
         let input = FileDescriptorSink(fileDescriptor: open(directory + "/in.ddt", O_WRONLY | O_CREAT, 0o644))

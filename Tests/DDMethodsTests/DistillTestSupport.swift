@@ -55,9 +55,3 @@ func streamRecords(_ bytes: [UInt8]) throws -> (metadata: JSONValue, records: [S
     while let record = try reader.next() { records[record.name] = record.bytes }
     return (header.metadata, records)
 }
-
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "dd-distill-test-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}

@@ -14,7 +14,7 @@ import Testing
     /// returns the exit status, stderr and the output's bytes (nil when no output file appeared).
     func run(_ arguments: [String]) throws -> (status: Int32, log: String, output: [UInt8]?) {
         let f = try F.require()
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let input = directory + "/in.ddt", output = directory + "/out.ddt"
         let sink = MemorySink()
