@@ -91,7 +91,7 @@ let package = Package(
         .testTarget(name: "DDRenderTests", dependencies: ["DDTestSupport", "DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
         .testTarget(name: "DDExpertTests", dependencies: ["DDTestSupport", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
-        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTestSupport", "DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
         .testTarget(name: "DDBiasTests", dependencies: ["DDTestSupport", "DDBias", "DDData", "DDFormat"]),
         .testTarget(name: "DDEvalTests", dependencies: ["DDTestSupport", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],

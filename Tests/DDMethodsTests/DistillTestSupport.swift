@@ -1,20 +1,16 @@
 import DDData
 import DDFormat
 import DDTensor
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
 
-/// Real MNIST for the distillation tests: the t10k split read once from the shared mirror ($DD_DATA, else
-/// `<repo>/../shared/datasets`), cut into small per-class train and held-out subsets.
+/// Real MNIST for the distillation tests: the t10k split read once from the shared mirror, cut into small
+/// per-class train and held-out subsets.
 enum DistillTestData {
     static let mnistTest: Dataset? = {
-        var mirror = ProcessInfo.processInfo.environment["DD_DATA"] ?? ""
-        if mirror.isEmpty || !FileManager.default.fileExists(atPath: mirror + "/mnist") {
-            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent()
-            mirror = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-        }
+        guard let mirror = sharedDatasetsDirectory() else { return nil }
         var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: false)
         options.useSystemDirectories = false
         options.allowDownload = false
@@ -45,6 +41,15 @@ extension Dataset {
     var normalizedArray: NDArray {
         NDArray(shape: [count, geometry.channels, geometry.height, geometry.width], scalars: normalizedImages())
     }
+}
+
+/// The synthetic stream of a whole run of `config` on `dataset`.
+func distilledBytes(_ config: DistillConfig, _ dataset: Dataset) throws -> [UInt8] {
+    let distiller = try Distiller(config: config, dataset: dataset)
+    let stop = try distiller.run(DistillRunOptions())
+    let sink = MemorySink()
+    try distiller.writeSynthetic(to: sink, stop: stop)
+    return sink.bytes
 }
 
 /// Records of a stream by name (raw bytes) and its begin metadata.
