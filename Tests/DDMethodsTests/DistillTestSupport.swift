@@ -1,5 +1,6 @@
 import DDData
 import DDFormat
+import DDNN
 import DDTensor
 import DDTestSupport
 import Foundation
@@ -50,6 +51,18 @@ func distilledBytes(_ config: DistillConfig, _ dataset: Dataset) throws -> [UInt
     let sink = MemorySink()
     try distiller.writeSynthetic(to: sink, stop: stop)
     return sink.bytes
+}
+
+/// The objective of `images` on fixed draws: three steps of the run's method with probe generators (seeds
+/// 100…102) and a learning rate too small to move anything, summed; lower means better matched.
+func probeLoss(_ distiller: Distiller, images: NDArray) throws -> Double {
+    var total = 0.0
+    for seed in 0..<3 as Range<UInt64> {
+        var method = try makeMethod(distiller.config, pool: distiller.pool, network: distiller.network)
+        var state = DistillState(images: images, optimizer: SGD(learningRate: 1e-12), rng: RandomGenerator(seed: 100 + seed))
+        total += method.step(&state)
+    }
+    return total
 }
 
 /// Records of a stream by name (raw bytes) and its begin metadata.
