@@ -135,11 +135,14 @@ public final class RunningTool: @unchecked Sendable {
 
     private func drain(_ handle: FileHandle, into append: @escaping (RunningTool, [UInt8]) -> Void) {
         Thread { [self] in
+            // Raw reads return whatever has arrived, so a test can watch stderr while the program runs.
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
                 condition.lock()
-                append(self, [UInt8](chunk))
+                append(self, Array(chunk[0..<count]))
                 condition.broadcast()
                 condition.unlock()
             }
