@@ -66,7 +66,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Shared by the test targets only: the gradient checker.
+        // Shared by the test targets only: the gradient checker, the tool runner, the real-data mirror.
         .target(name: "DDTestSupport", dependencies: ["DDAutograd", "DDTensor"], path: "Tests/DDTestSupport"),
         .executableTarget(name: "dd-bench", dependencies: [
             "DDMethods", "DDNN", "DDAutograd", "DDTensor", "DDKernels", "DDData", "COpenBLAS",
@@ -84,16 +84,16 @@ let package = Package(
         .testTarget(name: "DDAutogradTests", dependencies: ["DDTestSupport", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDNNTests", dependencies: ["DDTestSupport", "DDNN", "DDAutograd", "DDTensor"], exclude: ["golden"]),
         .testTarget(name: "DDAugmentTests", dependencies: ["DDTestSupport", "DDAugment", "DDAutograd", "DDTensor"], exclude: ["golden"]),
-        .testTarget(name: "DDMethodsTests", dependencies: ["DDMethods", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
+        .testTarget(name: "DDMethodsTests", dependencies: ["DDTestSupport", "DDMethods", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData",
                                                         "DDFormat", "DDExpert", "DDTrain", "DDEval"]),
-        .testTarget(name: "DDFormatTests", dependencies: ["DDFormat"]),
-        .testTarget(name: "DDDataTests", dependencies: ["DDData", "DDFormat"]),
-        .testTarget(name: "DDRenderTests", dependencies: ["DDRender", "DDData", "DDFormat"]),
+        .testTarget(name: "DDFormatTests", dependencies: ["DDTestSupport", "DDFormat"]),
+        .testTarget(name: "DDDataTests", dependencies: ["DDTestSupport", "DDData", "DDFormat"]),
+        .testTarget(name: "DDRenderTests", dependencies: ["DDTestSupport", "DDRender", "DDData", "DDFormat"]),
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
-        .testTarget(name: "DDExpertTests", dependencies: ["DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
-        .testTarget(name: "DDTrainTests", dependencies: ["DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
-        .testTarget(name: "DDBiasTests", dependencies: ["DDBias", "DDData", "DDFormat"]),
-        .testTarget(name: "DDEvalTests", dependencies: ["DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
+        .testTarget(name: "DDExpertTests", dependencies: ["DDTestSupport", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
+        .testTarget(name: "DDTrainTests", dependencies: ["DDTestSupport", "DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
+        .testTarget(name: "DDBiasTests", dependencies: ["DDTestSupport", "DDBias", "DDData", "DDFormat"]),
+        .testTarget(name: "DDEvalTests", dependencies: ["DDTestSupport", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -13,11 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/bias-data}"
-export DD_DATA="${DD_DATA:-/work/shared/datasets}"
-bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
-for tool in dd-fetch dd-bias dd-render; do
-    [ -x "$bin/$tool" ] || { echo "bias-data.sh: $bin/$tool missing; build the tools in release first" >&2; exit 66; }
-done
+. pipelines/lib.sh
+use_tools bias-data.sh dd-fetch dd-bias dd-render
 dataset="${DATASET:-mnist}"; kind="${KIND:-color-digit}"; seed="${SEED:-0}"
 mkdir -p "$out"
 grey="$out/$dataset-train.ddt"; grey_test="$out/$dataset-test.ddt"

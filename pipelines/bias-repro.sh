@@ -18,15 +18,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/bias}"
-export DD_DATA="${DD_DATA:-/work/shared/datasets}"
-bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
-for tool in dd-fetch dd-bias dd-distill dd-eval dd-render; do
-    [ -x "$bin/$tool" ] || { echo "bias-repro.sh: $bin/$tool missing; build the tools in release first" >&2; exit 66; }
-done
+. pipelines/lib.sh
+use_tools bias-repro.sh dd-fetch dd-bias dd-distill dd-eval dd-render
 ratios="${RATIOS:-0.005 0.01 0.02 0.05 0.1}"
 data="${DATA:-$out/data}"
 RATIOS="$ratios" DD_BIN="$bin" pipelines/bias-data.sh "$data" 2> /dev/null
-threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
 iters=(); [ -n "${ITERS:-}" ] && iters=(--iterations "$ITERS")
 ipc="${IPC:-10}"; seed="${SEED:-0}"
 

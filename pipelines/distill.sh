@@ -13,12 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dataset="$1"; method="$2"; ipc="$3"; out="${4:-out/repro}"
-export DD_DATA="${DD_DATA:-/work/shared/datasets}"
-bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
-for tool in dd-fetch dd-distill dd-eval dd-render; do
-    [ -x "$bin/$tool" ] || { echo "distill.sh: $bin/$tool missing; build the tools in release first" >&2; exit 66; }
-done
-threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
+. pipelines/lib.sh
+use_tools distill.sh dd-fetch dd-distill dd-eval dd-render
 epochs=(); [ -n "${EPOCHS:-}" ] && epochs=(--epochs "$EPOCHS")
 mkdir -p "$out"
 name="$dataset-$method-ipc$ipc"
@@ -37,18 +33,6 @@ rm -f "$out/$name.ckpt"
 "$bin/dd-render" "$out/$name.ddt" --per-class 10 --scale 2 -o "$out/$name.png"
 "$bin/dd-eval" "$out/$name.ddt" --test "$dataset" --offline --arch convnet --nets "${NETS:-5}" "${epochs[@]}" \
     "${threads[@]}" --json "$out/$name.jsonl" 2> "$out/$name.eval.log"
-python3 - "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" "${EXTRA:-}" \
-    >> "$out/results.tsv" <<'PY'
-import json, sys
-sys.path.insert(0, "python")
-import ddt
-stream, jsonl, dataset, method, ipc, seconds, extra = sys.argv[1:]
-meta = ddt.load(stream)[1]["stream"]["method"]
-accs = [json.loads(l) for l in open(jsonl) if l.strip()]
-nets = [a["accuracy"] for a in accs if a.get("type") == "network" and a.get("subject", "train") == "train"]
-mean = sum(nets) / len(nets) if nets else float("nan")
-std = (sum((a - mean) ** 2 for a in nets) / len(nets)) ** 0.5 if nets else float("nan")
-print("\t".join([dataset, method, ipc, str(meta.get("iterations_done", "-")), seconds,
-                 f"{100 * mean:.2f}", f"{100 * std:.2f}", str(len(nets)), extra or "-"]))
-PY
+results_line "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" "${EXTRA:-}" \
+    >> "$out/results.tsv"
 tail -n 1 "$out/results.tsv" >&2

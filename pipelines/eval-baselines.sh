@@ -13,10 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/eval}"; shift || true
 runs=("$@"); [ ${#runs[@]} -gt 0 ] || runs=(mnist-1epoch mnist-full fmnist-full mnist-random10)
-export DD_DATA="${DD_DATA:-/work/shared/datasets}"
-bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
-[ -x "$bin/dd-eval" ] && [ -x "$bin/dd-fetch" ] || { echo "eval-baselines.sh: build dd-eval and dd-fetch in release first" >&2; exit 66; }
-threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
+. pipelines/lib.sh
+use_tools eval-baselines.sh dd-eval dd-fetch
 nets="${NETS:-1}"
 mkdir -p "$out"
 

@@ -17,12 +17,8 @@ cd "$(dirname "$0")/.."
 out="${1:-out/mtt}"
 dataset="${DATASET:-mnist}"; method="${METHOD:-mtt}"; ipc="${IPC:-10}"; net="${NET:-convnet}"
 cache="${CACHE:-$out/cache}"
-export DD_DATA="${DD_DATA:-/work/shared/datasets}"
-bin="${DD_BIN:-$(swift build -c release --show-bin-path)}"
-for tool in dd-fetch dd-expert dd-distill dd-eval; do
-    [ -x "$bin/$tool" ] || { echo "mtt.sh: $bin/$tool missing; build the tools in release first" >&2; exit 66; }
-done
-threads=(); [ -n "${THREADS:-}" ] && threads=(--threads "$THREADS")
+. pipelines/lib.sh
+use_tools mtt.sh dd-fetch dd-expert dd-distill dd-eval
 eval_epochs=(); [ -n "${EVAL_EPOCHS:-}" ] && eval_epochs=(--epochs "$EVAL_EPOCHS")
 mkdir -p "$out"
 train="$out/$dataset-train.ddt"
@@ -43,18 +39,6 @@ distill_seconds=$((SECONDS - start))
 rm -f "$out/$name.ckpt"
 "$bin/dd-eval" "$out/$name.ddt" --test "$dataset" --offline --arch "$net" --lr-from-set --nets "${NETS:-5}" \
     "${eval_epochs[@]}" "${threads[@]}" --json "$out/$name.jsonl" 2> "$out/$name.eval.log"
-python3 - "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" "${EXTRA:-}" \
-    >> "$out/results.tsv" <<'PY'
-import json, sys
-sys.path.insert(0, "python")
-import ddt
-stream, jsonl, dataset, method, ipc, seconds, extra = sys.argv[1:]
-meta = ddt.load(stream)[1]["stream"]["method"]
-accs = [json.loads(l) for l in open(jsonl) if l.strip()]
-nets = [a["accuracy"] for a in accs if a.get("type") == "network" and a.get("subject", "train") == "train"]
-mean = sum(nets) / len(nets) if nets else float("nan")
-std = (sum((a - mean) ** 2 for a in nets) / len(nets)) ** 0.5 if nets else float("nan")
-print("\t".join([dataset, method, ipc, str(meta.get("iterations_done", "-")), seconds, f"{meta.get('syn_lr', float('nan')):.6g}",
-                 f"{100 * mean:.2f}", f"{100 * std:.2f}", str(len(nets)), extra or "-"]))
-PY
+results_line --syn-lr "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" \
+    "${EXTRA:-}" >> "$out/results.tsv"
 tail -n 1 "$out/results.tsv" >&2

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import DDFormat
 import Foundation
 
 /// Raised when the reader of our stdout went away; the tool then exits quietly.
@@ -73,51 +74,42 @@ public final class OutputFile {
     public let displayName: String
     public let fd: Int32
     public let finalPath: String?
-    private let tempPath: String?
+    private let file: AtomicFileSink?
     private var finished = false
 
     /// `binary` outputs refuse a terminal: megabytes of compressed bytes on a screen help nobody.
     public init(_ path: String?, binary: Bool = true) throws {
-        if path == nil || path == "-" {
+        guard let path, path != "-" else {
             if binary && Terminal.stdoutIsTTY {
                 throw ToolError.usage("refusing to write binary output to a terminal; use -o FILE or a pipe")
             }
             displayName = "<stdout>"
             fd = STDOUT_FILENO
             finalPath = nil
-            tempPath = nil
+            file = nil
             return
         }
-        let path = path!
         displayName = path
         finalPath = path
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
+        let dir = AtomicFileSink.split(path).directory
         var info = stat()
         if stat(dir, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR {
             throw ToolError(message: "\(path): cannot create: directory \(dir) does not exist", exit: .cantCreate)
         }
-        let temp = "\(dir)/.\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let opened = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if opened < 0 {
-            throw ToolError(message: "\(path): cannot create: \(errnoText())", exit: .cantCreate)
+        let opened = try AtomicFileSink(path: path) {
+            ToolError(message: $0.message, exit: $0.step == .write ? .ioError : .cantCreate)
         }
-        fd = opened
-        tempPath = temp
-        Signals.registerTemp(temp)
+        fd = opened.fileDescriptor
+        file = opened
+        Signals.registerTemp(opened.tempPath)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, base + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EPIPE { throw BrokenPipe() }
-                throw ToolError.io("\(displayName): write failed: \(errnoText())")
-            }
-            offset += n
+        do {
+            try FileDescriptorSink(fileDescriptor: fd).write(bytes)
+        } catch FormatError.io(_, let code) {
+            if code == EPIPE { throw BrokenPipe() }
+            throw ToolError.io("\(displayName): write failed: \(errnoText(code))")
         }
     }
 
@@ -129,27 +121,18 @@ public final class OutputFile {
     public func commit() throws {
         guard !finished else { return }
         finished = true
-        guard let temp = tempPath, let final = finalPath else { return }
-        defer { Signals.unregisterTemp(temp) }
-        if fsync(fd) != 0 || close(fd) != 0 {
-            unlink(temp)
-            throw ToolError.io("\(final): write failed: \(errnoText())")
-        }
-        if rename(temp, final) != 0 {
-            let text = errnoText()
-            unlink(temp)
-            throw ToolError(message: "\(final): cannot rename into place: \(text)", exit: .cantCreate)
-        }
+        guard let file else { return }
+        defer { Signals.unregisterTemp(file.tempPath) }
+        try file.commit()
     }
 
     /// Drops an unfinished output: nothing appears under the final name.
     public func abandon() {
         guard !finished else { return }
         finished = true
-        guard let temp = tempPath else { return }
-        close(fd)
-        unlink(temp)
-        Signals.unregisterTemp(temp)
+        guard let file else { return }
+        file.abandon()
+        Signals.unregisterTemp(file.tempPath)
     }
 
     deinit { abandon() }

@@ -126,14 +126,7 @@ extension Dataset {
         case .u8(let values):
             return values.map { Float($0) / 255 }
         case .normalized(let values):
-            let plane = geometry.height * geometry.width
-            let channels = geometry.channels
-            var out = [Float](repeating: 0, count: values.count)
-            for i in values.indices {
-                let c = (i / plane) % channels
-                out[i] = min(max(values[i] * std[c] + mean[c], 0), 1)
-            }
-            return out
+            return mapPerChannel(values) { value, c in min(max(value * std[c] + mean[c], 0), 1) }
         }
     }
 
@@ -143,15 +136,17 @@ extension Dataset {
         case .normalized(let values):
             return values
         case .u8(let values):
-            let plane = geometry.height * geometry.width
-            let channels = geometry.channels
-            var out = [Float](repeating: 0, count: values.count)
-            for i in values.indices {
-                let c = (i / plane) % channels
-                out[i] = (Float(values[i]) / 255 - mean[c]) / std[c]
-            }
-            return out
+            return mapPerChannel(values) { value, c in (Float(value) / 255 - mean[c]) / std[c] }
         }
+    }
+
+    /// `transform(value, channel)` of every pixel of the N×C×H×W images (inlined: it runs over whole datasets).
+    @inline(__always) private func mapPerChannel<T>(_ values: [T], _ transform: (T, Int) -> Float) -> [Float] {
+        let plane = geometry.height * geometry.width
+        let channels = geometry.channels
+        var out = [Float](repeating: 0, count: values.count)
+        for i in values.indices { out[i] = transform(values[i], (i / plane) % channels) }
+        return out
     }
 
     static func gather<T>(_ values: [T], _ indices: [Int], _ width: Int) -> [T] {

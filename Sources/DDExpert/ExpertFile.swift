@@ -53,7 +53,7 @@ public enum ExpertFile {
 }
 
 /// Writes one expert's trajectory stream record by record as training produces it, into any sink: an
-/// `AtomicFile` (cache) or stdout (pipe mode).
+/// `AtomicFileSink` (cache) or stdout (pipe mode).
 final class TrajectoryWriter {
     private let writer: StreamWriter
     private let parameterCount: Int

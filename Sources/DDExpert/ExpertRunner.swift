@@ -38,7 +38,7 @@ public final class ExpertCacheBuilder {
     /// Creates `ROOT/<key>/` and its manifest (or checks the existing one).
     public func prepare() throws {
         try configuration.validate()
-        let root = splitPath(directory).directory
+        let root = AtomicFileSink.split(directory).directory
         var info = stat()
         if stat(root, &info) != 0 { try makeDirectory(root) }
         try makeDirectory(directory)
@@ -155,7 +155,7 @@ public final class ExpertCacheBuilder {
             "sha256": digest.map { .string($0) } ?? .null, "bytes": bytes.map { .number(Double($0)) } ?? .null,
             "epochs": .array(diagnostics.map(ExpertFile.recordMetadata)),
         ]
-        try AtomicFile.write(doc.serializedBytes() + [0x0A], to: directory + "/" + ExpertFile.sidecarName(k))
+        try AtomicFileSink.writeCacheFile(doc.serializedBytes() + [0x0A], to: directory + "/" + ExpertFile.sidecarName(k))
     }
 
     /// Regenerates `experts.json` from the sidecars of experts whose file is present, under the directory
@@ -178,7 +178,7 @@ public final class ExpertCacheBuilder {
                 "key": .string(key), "count": .number(Double(entries.count)),
                 "experts": .array(entries.map(\.1)), "test_accuracy_by_epoch": .object(curves),
             ]
-            try AtomicFile.write(index.serializedBytes() + [0x0A], to: directory + "/" + Manifest.indexFileName)
+            try AtomicFileSink.writeCacheFile(index.serializedBytes() + [0x0A], to: directory + "/" + Manifest.indexFileName)
         }
     }
 }
@@ -204,12 +204,12 @@ func listDirectory(_ path: String) -> [String] {
 
 /// An atomic file that also computes the SHA-256 and size of what it wrote (recorded in the sidecar).
 final class HashingAtomicFile: ByteSink {
-    private let file: AtomicFile
+    private let file: AtomicFileSink
     private var hasher = SHA256()
     private(set) var byteCount = 0
     private(set) var digest: String?
 
-    init(path: String) throws { file = try AtomicFile(path: path) }
+    init(path: String) throws { file = try AtomicFileSink.cacheFile(path) }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         try file.write(bytes)

@@ -36,7 +36,7 @@ public enum Manifest {
         let path = directory + "/" + fileName
         let bytes = document(c, key: key).serializedBytes() + [0x0A]
         if !fileExists(path) {
-            let file = try AtomicFile(path: path)
+            let file = try AtomicFileSink.cacheFile(path)
             try bytes.withUnsafeBytes { try file.write($0) }
             if try file.commitExclusive() { return }
         }

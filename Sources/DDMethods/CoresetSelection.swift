@@ -157,11 +157,6 @@ public func selectCoreset(_ method: CoresetMethod, from dataset: Dataset, subpop
 public struct CoresetFeatures: Sendable {
     public var matrix: CoresetFeatureMatrix
     public var extractor: String
-
-    public init(matrix: CoresetFeatureMatrix, extractor: String) {
-        self.matrix = matrix
-        self.extractor = extractor
-    }
 }
 
 /// The embedding of every image by `options.network`, trained `options.featureEpochs` epochs on the whole
@@ -191,11 +186,6 @@ public func computeCoresetFeatures(_ dataset: Dataset, options: CoresetOptions =
 public struct ForgettingRun: Sendable {
     public var counter: ForgettingCounter
     public var description: String
-
-    public init(counter: ForgettingCounter, description: String) {
-        self.counter = counter
-        self.description = description
-    }
 }
 
 /// Trains `options.network` on the whole dataset (init `seed`, batch order `seed + 1`) and counts each

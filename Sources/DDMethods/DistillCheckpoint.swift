@@ -153,46 +153,17 @@ public struct DistillCheckpoint {
 /// Whole-buffer file writes with the durability the long runs need.
 enum FileWriting {
     static func atomicWrite(_ bytes: [UInt8], toPath path: String) throws {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temp = "\(directory.isEmpty ? "/" : directory)/.\(name).tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DistillError.io("\(path): cannot create: \(String(cString: strerror(errno)))") }
-        do {
-            try writeAll(fd, bytes, path)
-            guard fsync(fd) == 0 else { throw DistillError.io("\(path): fsync failed: \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(temp)
-            throw error
-        }
-        close(fd)
-        guard rename(temp, path) == 0 else {
-            let text = String(cString: strerror(errno))
-            unlink(temp)
-            throw DistillError.io("\(path): cannot rename into place: \(text)")
-        }
+        try AtomicFileSink.write(bytes, to: path) { DistillError.io($0.message) }
     }
 
     static func append(_ bytes: [UInt8], toPath path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DistillError.io("\(path): cannot open for appending: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        try writeAll(fd, bytes, path)
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws {
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DistillError.io("\(path): write failed: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
+        do {
+            try bytes.withUnsafeBytes { try FileDescriptorSink(fileDescriptor: fd).write($0) }
+        } catch FormatError.io(_, let code) {
+            throw DistillError.io("\(path): write failed: \(String(cString: strerror(code)))")
         }
     }
 }

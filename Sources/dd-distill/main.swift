@@ -216,31 +216,32 @@ struct DistillCommand: ParsableCommand {
         }
     }
 
+    /// The flags that replace a default of DistillConfig when given.
+    var configurationFlags: [FlagOverride<DistillConfig>] {
+        [FlagOverride("--iterations", iterations, \.iterations), FlagOverride("--lr-img", lrImg, \.learningRateImages),
+         FlagOverride("--momentum-img", momentumImg, \.momentumImages), FlagOverride("--lr-net", lrNet, \.learningRateNet),
+         FlagOverride("--momentum-net", momentumNet, \.momentumNet), FlagOverride("--batch-real", batchReal, \.batchReal),
+         FlagOverride("--batch-train", batchTrain, \.batchTrain), FlagOverride("--outer-loop", outerLoop, \.outerLoop),
+         FlagOverride("--inner-loop", innerLoop, \.innerLoop), FlagOverride("--init", `init`, \.initialization),
+         FlagOverride("--net", net, \.network), FlagOverride("--dsa-strategy", dsaStrategy, \.dsaStrategy)]
+    }
+
+    /// The MTT/TESLA-only flags, in the order a misuse with another method names them.
+    var trajectoryFlags: [FlagOverride<TrajectoryMatchingConfig>] {
+        [FlagOverride("--experts", experts, \.experts), FlagOverride("--syn-steps", synSteps, \.syntheticSteps),
+         FlagOverride("--expert-epochs", expertEpochs, \.expertEpochs),
+         FlagOverride("--max-start-epoch", maxStartEpoch, \.maxStartEpoch),
+         FlagOverride("--lr-lr", lrLr, \.learningRateStepSize), FlagOverride("--lr-init", lrInit, \.initialStepSize),
+         FlagOverride("--lr-min", lrMin, \.minimumStepSize), FlagOverride("--batch-syn", batchSyn, optional: \.batchSyn),
+         FlagOverride("--soft-labels", softLabels ? true : nil, \.softLabels),
+         FlagOverride("--max-nonfinite", maxNonFinite, \.maxNonFinite)]
+    }
+
     func configuration(_ name: DistillMethodName, dataset: Dataset) throws -> DistillConfig {
         var c = DistillConfig.defaults(for: name, ipc: ipc, dataset: dataset.name, seed: common.seed)
-        if let iterations { c.iterations = iterations }
-        if let lrImg { c.learningRateImages = lrImg }
-        if let momentumImg { c.momentumImages = momentumImg }
-        if let lrNet { c.learningRateNet = lrNet }
-        if let momentumNet { c.momentumNet = momentumNet }
-        if let batchReal { c.batchReal = batchReal }
-        if let batchTrain { c.batchTrain = batchTrain }
-        if let outerLoop { c.outerLoop = outerLoop }
-        if let innerLoop { c.innerLoop = innerLoop }
-        if let `init` { c.initialization = `init` }
-        if let net { c.network = net }
-        if let dsaStrategy { c.dsaStrategy = dsaStrategy }
+        configurationFlags.apply(to: &c)
         if var t = c.trajectory {
-            t.experts = experts ?? ""
-            if let synSteps { t.syntheticSteps = synSteps }
-            if let expertEpochs { t.expertEpochs = expertEpochs }
-            if let maxStartEpoch { t.maxStartEpoch = maxStartEpoch }
-            if let lrLr { t.learningRateStepSize = lrLr }
-            if let lrInit { t.initialStepSize = lrInit }
-            if let lrMin { t.minimumStepSize = lrMin }
-            t.batchSyn = batchSyn
-            t.softLabels = softLabels
-            if let maxNonFinite { t.maxNonFinite = maxNonFinite }
+            trajectoryFlags.apply(to: &t)
             c.trajectory = t
         }
         (c.matchBy, c.groupLoss, c.reweight) = try groupSettings()
@@ -248,13 +249,8 @@ struct DistillCommand: ParsableCommand {
     }
 
     func distill(_ name: DistillMethodName, dataset: Dataset, out: OutputFile, log: Log) throws {
-        let trajectoryOnly = [experts.map { _ in "--experts" }, synSteps.map { _ in "--syn-steps" },
-                              expertEpochs.map { _ in "--expert-epochs" }, maxStartEpoch.map { _ in "--max-start-epoch" },
-                              lrLr.map { _ in "--lr-lr" }, lrInit.map { _ in "--lr-init" }, lrMin.map { _ in "--lr-min" },
-                              batchSyn.map { _ in "--batch-syn" }, softLabels ? "--soft-labels" : nil,
-                              maxNonFinite.map { _ in "--max-nonfinite" }].compactMap { $0 }
-        if !name.matchesTrajectories, let flag = trajectoryOnly.first {
-            throw ToolError.usage("\(flag) applies to --method mtt or tesla only")
+        if !name.matchesTrajectories, let given = trajectoryFlags.first(where: \.isGiven) {
+            throw ToolError.usage("\(given.flag) applies to --method mtt or tesla only")
         }
         let config = try configuration(name, dataset: dataset)
         if name == .dc || name == .dsa, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {

@@ -1,44 +1,11 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 
 /// End-to-end runs of the built dd-bias (and dd-eval) binaries, which sit next to the test bundle.
 @Suite struct BiasToolTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-        var oneLineError: Bool { stderr.split(separator: "\n").count == 1 }
-    }
-
-    static func binary(_ name: String) -> String? {
-        let bundle = Bundle.main.bundleURL
-        let candidates = [bundle.deletingLastPathComponent().path + "/" + name, bundle.path + "/" + name,
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/" + name]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    func run(_ tool: String, _ arguments: [String], stdin: [UInt8]? = nil) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary(tool), "\(tool) not built"))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        let writer = Thread {
-            if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: [UInt8](stdout), stderr: stderr)
-    }
-
     func write(_ dataset: Dataset, _ path: String) throws {
         try Data(try streamBytes(dataset)).write(to: URL(fileURLWithPath: path))
     }
@@ -47,23 +14,23 @@ import Testing
         try Dataset.read(from: StreamReader(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))), verifyDigest: true)
     }
 
-    @Test(.enabled(if: binary("dd-bias") != nil)) func coloursDeterministicallyThroughFilesAndPipes() throws {
-        let dir = try scratchDirectory()
+    @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func coloursDeterministicallyThroughFilesAndPipes() throws {
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(greyDataset(perClass: 24), dir + "/grey.ddt")
         let base = ["--kind", "color-digit", "--bias-ratio", "0.25", "--split", "train", "-q"]
-        let a = try run("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "3"] + base)
+        let a = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "3"] + base)
         #expect(a.status == 0 && a.stderr.isEmpty, "\(a.stderr)")
         let first = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/a.ddt")))
-        let again = try run("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "3"] + base)
+        let again = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "3"] + base)
         let second = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/a.ddt")))
-        let other = try run("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "4"] + base)
+        let other = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "-o", dir + "/a.ddt", "--seed", "4"] + base)
         let third = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/a.ddt")))
         #expect(again.status == 0 && second == first, "same seed, same bytes")
         #expect(other.status == 0 && third != first, "another seed, other bytes")
         try write(try Dataset.read(from: StreamReader(bytes: first)), dir + "/a.ddt")
         // Through a pipe the content is the same (only the recorded command line differs).
-        let piped = try run("dd-bias", ["--seed", "3"] + base, stdin: try streamBytes(greyDataset(perClass: 24)))
+        let piped = try ToolRunner.runTool("dd-bias", ["--seed", "3"] + base, stdin: try streamBytes(greyDataset(perClass: 24)))
         let made = try read(dir + "/a.ddt")
         let pipedSet = try Dataset.read(from: StreamReader(bytes: piped.stdout))
         #expect(piped.status == 0 && pipedSet.contentDigest == made.contentDigest)
@@ -73,29 +40,29 @@ import Testing
                 && made.provenance["bias.seed"] == "3" && made.provenance["source_digest"]?.hasPrefix("sha256:") == true)
     }
 
-    @Test(.enabled(if: binary("dd-bias") != nil)) func attachesGroupsFromTextAndStreams() throws {
-        let dir = try scratchDirectory()
+    @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func attachesGroupsFromTextAndStreams() throws {
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let grey = greyDataset(classes: 2, perClass: 3)
         try write(grey, dir + "/grey.ddt")
         try "4\n3\n2\n1\n0\n9\n".write(toFile: dir + "/g.txt", atomically: true, encoding: .utf8)
-        let text = try run("dd-bias", [dir + "/grey.ddt", "--groups-from", dir + "/g.txt", "-o", dir + "/t.ddt"])
+        let text = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "--groups-from", dir + "/g.txt", "-o", dir + "/t.ddt"])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(try read(dir + "/t.ddt").groups == [4, 3, 2, 1, 0, 9])
         // Groups from another dataset stream, attached to an RGB stream.
         var donor = grey
         donor.groups = [1, 1, 0, 0, 1, 0]
         try write(donor, dir + "/donor.ddt")
-        let coloured = try run("dd-bias", [dir + "/grey.ddt", "--kind", "color-background", "-o", dir + "/rgb.ddt"])
+        let coloured = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "--kind", "color-background", "-o", dir + "/rgb.ddt"])
         #expect(coloured.status == 0, "\(coloured.stderr)")
-        let stream = try run("dd-bias", [dir + "/rgb.ddt", "--groups-from", dir + "/donor.ddt", "-o", dir + "/s.ddt"])
+        let stream = try ToolRunner.runTool("dd-bias", [dir + "/rgb.ddt", "--groups-from", dir + "/donor.ddt", "-o", dir + "/s.ddt"])
         #expect(stream.status == 0, "\(stream.stderr)")
         let result = try read(dir + "/s.ddt")
         #expect(result.groups == [1, 1, 0, 0, 1, 0] && result.geometry.channels == 3 && result.biasLabels != nil)
     }
 
-    @Test(.enabled(if: binary("dd-bias") != nil)) func badInputsEndWithOneLineAndTheirExitStatus() throws {
-        let dir = try scratchDirectory()
+    @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil)) func badInputsEndWithOneLineAndTheirExitStatus() throws {
+        let dir = try makeTempDirectory()
         let outDir = dir + "/out"
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -124,24 +91,24 @@ import Testing
             ("missing input", [dir + "/none.ddt"] + kind + ["-o", out], nil, 66, "none.ddt"),
         ]
         for (what, arguments, stdin, status, fragment) in cases {
-            let outcome = try run("dd-bias", arguments, stdin: stdin)
+            let outcome = try ToolRunner.runTool("dd-bias", arguments, stdin: stdin)
             #expect(outcome.status == status, "\(what): \(outcome.stderr)")
             #expect(outcome.stderr.contains(fragment), "\(what): \(outcome.stderr)")
-            if status != 64 { #expect(outcome.oneLineError, "\(what): \(outcome.stderr)") }
+            if status != 64 { #expect(outcome.stderrIsOneLine, "\(what): \(outcome.stderr)") }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outDir).isEmpty, "a failed run left a file behind")
     }
 
     /// dd-bias → dd-eval on a tiny CMNIST: the report carries per-group and worst-group accuracy and the tags.
-    @Test(.enabled(if: binary("dd-bias") != nil && binary("dd-eval") != nil)) func evalReportsGroupsOnATinyCMNIST() throws {
-        let dir = try scratchDirectory()
+    @Test(.enabled(if: ToolRunner.builtTool("dd-bias") != nil && ToolRunner.builtTool("dd-eval") != nil)) func evalReportsGroupsOnATinyCMNIST() throws {
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(greyDataset(classes: 3, perClass: 10), dir + "/grey.ddt")
         for (name, ratio) in [("train", "0.1"), ("test", "0.9")] {
-            let made = try run("dd-bias", [dir + "/grey.ddt", "--kind", "color-digit", "--bias-ratio", ratio, "-o", dir + "/\(name).ddt"])
+            let made = try ToolRunner.runTool("dd-bias", [dir + "/grey.ddt", "--kind", "color-digit", "--bias-ratio", ratio, "-o", dir + "/\(name).ddt"])
             #expect(made.status == 0, "\(made.stderr)")
         }
-        let eval = try run("dd-eval", [dir + "/train.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
+        let eval = try ToolRunner.runTool("dd-eval", [dir + "/train.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
                                        "--arch", "mlp", "--nets", "1", "--epochs", "1", "--aug", "none", "--batch", "8",
                                        "--tag", "method=dm", "--tag", "ratio=0.1"])
         #expect(eval.status == 0, "\(eval.stderr)")
@@ -155,12 +122,12 @@ import Testing
         #expect(groups["worst_group"]?.doubleValue != nil && groups["deo_m"]?.doubleValue != nil)
         #expect(summary["groups"]?["worst_group"]?["mean"]?.doubleValue != nil)
         // A second run under another tag, then the plot of worst-group accuracy against the ratio.
-        let again = try run("dd-eval", [dir + "/test.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
+        let again = try ToolRunner.runTool("dd-eval", [dir + "/test.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
                                         "--arch", "mlp", "--nets", "1", "--epochs", "1", "--aug", "none", "--batch", "8",
                                         "--tag", "method=dm", "--tag", "ratio=0.9"])
         #expect(again.status == 0, "\(again.stderr)")
-        guard Self.binary("dd-render") != nil else { return }
-        let plot = try run("dd-render", ["--plot", dir + "/r.jsonl", "-x", "ratio", "-y", "groups.worst_group", "--series",
+        guard ToolRunner.builtTool("dd-render") != nil else { return }
+        let plot = try ToolRunner.runTool("dd-render", ["--plot", dir + "/r.jsonl", "-x", "ratio", "-y", "groups.worst_group", "--series",
                                          "method", "--percent", "-o", dir + "/plot.png"])
         #expect(plot.status == 0 && plot.stderr.contains("1 series (2 points)"), "\(plot.stderr)")
         let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/plot.png")))

@@ -1,4 +1,5 @@
 import DDData
+import DDTestSupport
 import Testing
 @testable import DDBias
 

@@ -2,17 +2,6 @@ import DDData
 import DDFormat
 import Foundation
 
-/// The shared real-data mirror: $DD_DATA, else `<repo>/../shared/datasets` found from this file's path.
-func sharedDatasetsDirectory(file: String = #filePath) -> String? {
-    if let env = ProcessInfo.processInfo.environment["DD_DATA"], !env.isEmpty,
-       FileManager.default.fileExists(atPath: env + "/mnist") {
-        return env
-    }
-    let repo = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-    return FileManager.default.fileExists(atPath: candidate + "/mnist") ? candidate : nil
-}
-
 /// Options that look only in `mirror`: no system directories, no cache, no network.
 func offlineOptions(mirror: String) -> FetchOptions {
     var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: true)
@@ -43,10 +32,4 @@ func streamBytes(_ dataset: Dataset) throws -> [UInt8] {
     let sink = MemorySink()
     try dataset.write(to: sink)
     return sink.bytes
-}
-
-func scratchDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("dd-bias-test-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

@@ -1,3 +1,4 @@
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDData

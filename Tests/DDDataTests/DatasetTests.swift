@@ -1,3 +1,4 @@
+import DDTestSupport
 import Testing
 import DDFormat
 @testable import DDData

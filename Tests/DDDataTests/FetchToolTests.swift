@@ -1,42 +1,14 @@
 import Foundation
 import Testing
 import DDFormat
+import DDTestSupport
 @testable import DDData
 
 /// End-to-end runs of the built dd-fetch binary (it sits next to the test bundle).
 @Suite struct FetchToolTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
+    func fetch(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolOutcome {
+        try ToolRunner.runTool("dd-fetch", arguments, environment: environment, unsetting: ["DD_DATA"])
     }
-
-    func binary() throws -> String {
-        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
-        var candidates = [bundleDir + "/dd-fetch", Bundle.main.bundleURL.path + "/dd-fetch"]
-        candidates += [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dd-fetch"]
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "dd-fetch not built")
-    }
-
-    func fetch(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["DD_DATA"] = nil
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    func isOneLine(_ text: String) -> Bool { text.split(separator: "\n").count == 1 }
 
     @Test func writesAVerifiedStreamThatPythonReads() throws {
         let mirror = try #require(sharedDatasetsDirectory())
@@ -50,7 +22,7 @@ import DDFormat
         #expect(dataset.count == 70 && dataset.name == "mnist")
         #expect(dataset.provenance["tool"] == "dd-fetch" && dataset.provenance["selection"] == "per_class=7 seed=1")
         #expect(dataset.provenance["split"] == "test")
-        let listing = String(decoding: try run("python3", [repoPath("python/ddt.py"), path]), as: UTF8.self)
+        let listing = String(decoding: try run("python3", [repositoryPath("python/ddt.py"), path]), as: UTF8.self)
         #expect(listing == "images (70, 1, 28, 28) uint8\nlabels (70,) int32\n")
         // The stored digest, recomputed in Python from docs/format.md §6.1.
         let digestScript = """
@@ -65,7 +37,7 @@ import DDFormat
         stream = meta["stream"]
         print("sha256:" + h.hexdigest() == stream["content_digest"], stream["name"], stream["provenance"]["split"])
         """
-        let digestCheck = String(decoding: try run("python3", ["-c", digestScript, path, repoPath("python")]), as: UTF8.self)
+        let digestCheck = String(decoding: try run("python3", ["-c", digestScript, path, repositoryPath("python")]), as: UTF8.self)
         #expect(digestCheck == "True mnist test\n")
         // Stdout carries the same content (only provenance.command differs, it records the arguments).
         let piped = try fetch(["mnist", "--split", "test", "--from", mirror, "--per-class", "7", "--seed", "1", "--offline"])
@@ -80,9 +52,9 @@ import DDFormat
         defer { cleanUp(dir) }
         let env = ["HOME": dir, "XDG_CACHE_HOME": dir + "/cache"]
         let unknown = try fetch(["imagenet", "-o", dir + "/x.ddt"], environment: env)
-        #expect(unknown.status == 64 && isOneLine(unknown.stderr) && unknown.stderr.contains("known: mnist, fashion-mnist"))
+        #expect(unknown.status == 64 && unknown.stderrIsOneLine && unknown.stderr.contains("known: mnist, fashion-mnist"))
         let missing = try fetch(["mnist", "--from", dir + "/nowhere", "--offline", "-o", dir + "/x.ddt"], environment: env)
-        #expect(missing.status == 66 && isOneLine(missing.stderr))
+        #expect(missing.status == 66 && missing.stderrIsOneLine)
         #expect(missing.stderr.contains(dir + "/nowhere/mnist/train-images-idx3-ubyte{.gz,}"))
         #expect(missing.stderr.contains(dir + "/cache/dd/mnist/"))
         // A corrupt IDX file in the mirror: bad data, and no output file appears.
@@ -90,7 +62,7 @@ import DDFormat
         try writeFile(dir + "/m/mnist/t10k-images-idx3-ubyte", [0, 0, 8, 1, 0, 0, 0, 1, 7])
         let corrupt = try fetch(["mnist", "--split", "test", "--from", dir + "/m", "--offline", "--no-verify",
                                  "-o", dir + "/x.ddt"], environment: env)
-        #expect(corrupt.status == 65 && isOneLine(corrupt.stderr) && corrupt.stderr.contains("wrong IDX magic"))
+        #expect(corrupt.status == 65 && corrupt.stderrIsOneLine && corrupt.stderr.contains("wrong IDX magic"))
         let mismatch = try fetch(["mnist", "--split", "test", "--from", dir + "/m", "--offline", "-o", dir + "/x.ddt"],
                                  environment: env)
         #expect(mismatch.status == 65 && mismatch.stderr.contains("SHA-256 mismatch"))
@@ -107,7 +79,8 @@ import DDFormat
         p = subprocess.run([sys.argv[1], "mnist", "--from", "/nonexistent", "--offline"], stdout=slave, stderr=subprocess.PIPE)
         print(p.returncode, p.stderr.decode().strip())
         """
-        let output = String(decoding: try run("python3", ["-c", script, try binary()]), as: UTF8.self)
+        let tool = try ToolRunner.requireBuiltTool("dd-fetch")
+        let output = String(decoding: try run("python3", ["-c", script, tool]), as: UTF8.self)
         #expect(output.hasPrefix("64 "), "\(output)")
         #expect(output.contains("terminal"))
     }
@@ -125,12 +98,8 @@ import DDFormat
         err = p.stderr.read().decode()
         print(p.wait(), repr(err))
         """
-        let output = String(decoding: try run("python3", ["-c", script, try binary(), mirror]), as: UTF8.self)
+        let tool = try ToolRunner.requireBuiltTool("dd-fetch")
+        let output = String(decoding: try run("python3", ["-c", script, tool, mirror]), as: UTF8.self)
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "-13 ''", "\(output)")
-    }
-
-    func repoPath(_ relative: String, file: String = #filePath) -> String {
-        URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(relative).path
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import DDTestSupport
 import Testing
 @testable import DDData
 

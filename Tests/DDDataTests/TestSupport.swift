@@ -1,3 +1,4 @@
+import DDTestSupport
 import Foundation
 @testable import DDData
 
@@ -5,16 +6,6 @@ import Foundation
 func sourceDigest(_ dataset: Dataset, _ file: String) -> String? {
     dataset.provenance["sha256.\(file)"]
 }
-
-/// A fresh directory under the system temp dir, removed by the caller with `cleanUp`.
-func makeTempDirectory(_ tag: String = #function) throws -> String {
-    let safe = tag.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "dd-data-\(safe)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func cleanUp(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
 
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -24,38 +15,10 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
     [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
-/// Runs a program, returning its stdout; fails the test on a non-zero status.
+/// Runs a program (a path, or a name on PATH) and returns its stdout; throws on a non-zero status.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
-    process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
-    let out = Pipe()
-    process.standardOutput = out
-    let input = Pipe()
-    if stdin != nil { process.standardInput = input }
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw DataError.io("\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
-    }
-    return data
-}
-
-/// The shared real-data mirror: $DD_DATA, else `<repo>/../shared/datasets` found from this file's path.
-func sharedDatasetsDirectory(file: String = #filePath) -> String? {
-    if let env = ProcessInfo.processInfo.environment["DD_DATA"], !env.isEmpty,
-       FileManager.default.fileExists(atPath: env + "/mnist") {
-        return env
-    }
-    let repo = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-    return FileManager.default.fileExists(atPath: candidate + "/mnist") ? candidate : nil
+func run(_ program: String, _ arguments: [String], stdin: Data? = nil) throws -> Data {
+    Data(try ToolRunner.output(of: program, arguments, stdin: stdin.map { [UInt8]($0) }))
 }
 
 /// Options that look only in `mirror`: no system directories, no cache, no network.

@@ -1,39 +1,16 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 
 /// End-to-end runs of the built dd-eval binary (it sits next to the test bundle): exit statuses and one-line
 /// errors for every bad input of issue 4.
 @Suite struct EvalToolTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var oneLineError: Bool { stderr.split(separator: "\n").count == 1 }
-    }
+    static func binary() -> String? { ToolRunner.builtTool("dd-eval") }
 
-    static func binary() -> String? {
-        let bundle = Bundle.main.bundleURL
-        let candidates = [bundle.deletingLastPathComponent().path + "/dd-eval", bundle.path + "/dd-eval",
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dd-eval"]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    func evaluate(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary(), "dd-eval not built"))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+    func evaluate(_ arguments: [String]) throws -> ToolOutcome {
+        try ToolRunner.runTool("dd-eval", arguments)
     }
 
     func write(_ dataset: Dataset, _ path: String, kind: StreamKind = .dataset) throws {
@@ -42,16 +19,10 @@ import Testing
         try Data(sink.bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dd-eval-tool-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
     static let quick = ["--arch", "convnet-d1-w4", "--nets", "2", "--epochs", "1", "--aug", "none", "--batch", "6"]
 
     @Test(.enabled(if: binary() != nil)) func evaluatesATinySetAndAppendsJSONLines() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(toyDataset(), dir + "/train.ddt")
         try write(toyDataset(perClass: [2, 2, 2], seed: 4), dir + "/test.ddt")
@@ -59,7 +30,7 @@ import Testing
                                     "--report-stdout", "-q"] + Self.quick)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stderr.isEmpty)
-        #expect(outcome.stdout.contains("convnet-d1-w4") && outcome.stdout.contains("2 epochs"))
+        #expect(outcome.stdoutText.contains("convnet-d1-w4") && outcome.stdoutText.contains("2 epochs"))
         let lines = try String(contentsOfFile: dir + "/r.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3)
         let parsed = try lines.map { try JSONValue.parse(String($0)) }
@@ -68,38 +39,23 @@ import Testing
     }
 
     @Test(.enabled(if: binary() != nil)) func sigtermEndsCleanlyWithAMessageAndTempfail() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try write(toyDataset(), dir + "/train.ddt")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary()))
-        process.arguments = [dir + "/train.ddt", "--test", dir + "/train.ddt", "--arch", "mlp", "--epochs", "100000",
-                             "--aug", "none", "--nets", "1"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let tool = try ToolRunner.launchTool("dd-eval", [dir + "/train.ddt", "--test", dir + "/train.ddt", "--arch", "mlp",
+                                                         "--epochs", "100000", "--aug", "none", "--nets", "1"])
         // Wait until training has started (the first log line), then ask it to stop.
-        let handle = err.fileHandleForReading
-        var text = ""
-        while !text.contains("network(s)") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        process.terminate()
+        tool.waitForStderr(containing: "network(s)")
+        tool.send(SIGTERM)
         // Never hang the suite: a child that ignores SIGTERM is killed after 30 s (and the test fails).
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        text += String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 75, "\(text)")
+        let outcome = tool.finish(killAfter: 30)
+        let text = outcome.stderr
+        #expect(outcome.status == 75, "\(text)")
         #expect(text.contains("interrupted by a signal"))
     }
 
     @Test(.enabled(if: binary() != nil)) func badInputsEndWithOneLineAndTheirStatus() throws {
-        let dir = try scratch()
+        let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let train = dir + "/train.ddt", test = dir + "/test.ddt"
         try write(toyDataset(), train)
@@ -112,7 +68,7 @@ import Testing
         func expectFailure(_ args: [String], status: Int32, mentions: [String], oneLine: Bool = true) throws {
             let outcome = try evaluate(Self.quick.filter { $0 != "convnet-d1-w4" && $0 != "--arch" } + args)
             #expect(outcome.status == status, "\(args): \(outcome.stderr)")
-            if oneLine { #expect(outcome.oneLineError, "\(outcome.stderr)") }
+            if oneLine { #expect(outcome.stderrIsOneLine, "\(outcome.stderr)") }
             for text in mentions { #expect(outcome.stderr.contains(text), "\(outcome.stderr) lacks \(text)") }
         }
         try expectFailure([train, "--test", dir + "/small.ddt"], status: 65, mentions: ["1×6×6", "1×8×8"])

@@ -1,6 +1,7 @@
 import DDData
 import DDFormat
 import DDNN
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDExpert

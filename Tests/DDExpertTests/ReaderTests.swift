@@ -1,6 +1,7 @@
 import DDData
 import DDFormat
 import DDNN
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDExpert
@@ -83,8 +84,6 @@ import Testing
         let c = try makeConfiguration(epochs: 2)
         let b = ExpertCacheBuilder(root: root, configuration: c)
         try b.run(experts: [3], trainer: FormulaTrainer(parameterCount: c.parameterCount))
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
         let script = """
         import sys; sys.path.insert(0, sys.argv[1] + "/python"); import ddt
         arrays, meta = ddt.load(sys.argv[2])
@@ -92,15 +91,9 @@ import Testing
         print(meta["kind"], s["expert"], s["parameter_count"], s["cache_key"], sorted(arrays))
         print(repr(float(arrays["checkpoint/0002"][5])), [r["epoch"] for r in meta["records"].values()])
         """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, repo, b.path(expert: 3)]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let python = try ToolRunner.run("python3", ["-c", script, repositoryRoot.path, b.path(expert: 3)])
+        #expect(python.status == 0, "\(python.stderr)")
+        let text = python.stdoutText
         let seed = ExpertSeed.seed(base: 0, expert: 3)
         let value = Double(FormulaTrainer.value(seed: seed, epoch: 2, index: 5))
         #expect(text == """

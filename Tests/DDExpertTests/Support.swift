@@ -5,16 +5,6 @@ import DDTrain
 import Foundation
 @testable import DDExpert
 
-/// A fresh directory under the system temp dir; the caller removes it with `cleanUp`.
-func makeTempDirectory(_ tag: String = #function) throws -> String {
-    let safe = tag.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "dd-expert-\(safe)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func cleanUp(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-
 func readBytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
 
 func writeBytes(_ path: String, _ bytes: [UInt8]) throws { try Data(bytes).write(to: URL(fileURLWithPath: path)) }

@@ -1,48 +1,20 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDExpert
 
 /// End-to-end runs of the built dd-expert binary (it sits next to the test bundle).
 @Suite struct ToolTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
+    /// dd-expert without the SLURM_* variables of a scheduler the tests may run under.
+    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningTool {
+        let inherited = ProcessInfo.processInfo.environment.keys.filter { $0.hasPrefix("SLURM_") }
+        return try ToolRunner.launchTool("dd-expert", arguments, environment: environment, unsetting: Array(inherited))
     }
 
-    static func binary() throws -> String {
-        let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
-        var candidates = [bundleDir + "/dd-expert", Bundle.main.bundleURL.path + "/dd-expert"]
-        candidates += [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dd-expert"]
-        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) }, "dd-expert not built")
-    }
-
-    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        for key in env.keys where key.hasPrefix("SLURM_") { env[key] = nil }
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return (process, out, err)
-    }
-
-    func finish(_ p: (Process, Pipe, Pipe)) -> Outcome {
-        let stdout = p.1.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: p.2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.0.waitUntilExit()
-        return Outcome(status: p.0.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    func expert(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        finish(try launch(arguments, environment: environment))
+    func expert(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolOutcome {
+        try launch(arguments, environment: environment).finish()
     }
 
     /// A training and a test stream in `dir`; returns the common arguments of a fast run.
@@ -68,7 +40,7 @@ import Testing
         let single = try expert(args + ["--out", dir + "/one"])
         #expect(single.status == 0, "\(single.stderr)")
         let shards = try [0, 1].map { try launch(args + ["--out", dir + "/two"], environment: slurm($0, of: 2)) }
-        let outcomes = shards.map(finish)
+        let outcomes = shards.map { $0.finish() }
         for o in outcomes { #expect(o.status == 0, "\(o.stderr)") }
         let keys = directoryListing(dir + "/one")
         #expect(keys.count == 1 && directoryListing(dir + "/two") == keys)
@@ -91,17 +63,11 @@ import Testing
         let dir = try makeTempDirectory(); defer { cleanUp(dir) }
         let args = try inputs(dir, epochs: 6) + ["--experts", "1", "--out", dir + "/cache"]
         let running = try launch(args)
-        // Read stderr line by line until epoch 1 is reported, then send SIGTERM mid-training.
-        var text = ""
-        let handle = running.2.fileHandleForReading
-        while !text.contains("epoch 1/6") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        running.0.terminate()
-        let outcome = finish(running)
-        text += outcome.stderr
+        // Wait until epoch 1 is reported, then send SIGTERM mid-training.
+        running.waitForStderr(containing: "epoch 1/6")
+        running.send(SIGTERM)
+        let outcome = running.finish()
+        let text = outcome.stderr
         #expect(outcome.status == 75, "\(text)")
         #expect(text.contains("interrupted before expert 0 was complete"))
         let keyDir = dir + "/cache/" + (directoryListing(dir + "/cache").first ?? "")

@@ -1,5 +1,6 @@
 // Speed figures for docs/performance.md. Skipped unless DD_BENCH=1 (run it in release, see that file).
 import Foundation
+import DDTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -9,16 +10,8 @@ import Glibc
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["DD_BENCH"] == "1"))
 struct FormatBenchmark {
     func mnistTrainImages() throws -> [UInt8] {
-        let root = ProcessInfo.processInfo.environment["DD_DATA"] ?? repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc", root + "/mnist/train-images-idx3-ubyte.gz"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data.dropFirst(16))
+        let root = try #require(sharedDatasetsDirectory(), "real MNIST not found ($DD_DATA or ../shared/datasets)")
+        return Array(try ToolRunner.output(of: "gzip", ["-dc", root + "/mnist/train-images-idx3-ubyte.gz"]).dropFirst(16))
     }
 
     func seconds(_ body: () throws -> Void) rethrows -> Double {

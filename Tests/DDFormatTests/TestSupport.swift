@@ -1,8 +1,9 @@
-// Test helpers: an independent record encoder (so malformed records with valid CRCs can be crafted), the
-// repository root, and a python3 runner.
+// Test helpers: an independent record encoder (so malformed records with valid CRCs can be crafted) and a
+// python3 runner.
 import Foundation
 import Testing
 import CZlib
+import DDTestSupport
 @testable import DDFormat
 
 /// Standard CRC-32 computed bit by bit, independent of zlib and of DDFormat.
@@ -99,25 +100,10 @@ func writeStream(kind: StreamKind = .dataset, metadata: JSONValue = [:], options
     return sink.bytes
 }
 
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// Runs python3 with arguments (cwd = repository root) and returns (exit status, stdout, stderr).
 func runPython(_ arguments: [String], stdin: [UInt8]? = nil) throws -> (Int32, String, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    process.currentDirectoryURL = repositoryRoot
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-    try input.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let outcome = try ToolRunner.run("python3", arguments, stdin: stdin, directory: repositoryRoot)
+    return (outcome.status, outcome.stdoutText, outcome.stderr)
 }
 
 func temporaryFile(_ name: String) -> URL {

@@ -1,24 +1,14 @@
 import DDData
 import DDNN
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
 
-/// The shared real-data mirror: $DD_DATA, else `<repo>/../shared/datasets` found from this file's path.
-func coresetDatasetsDirectory(file: String = #filePath) -> String? {
-    if let env = ProcessInfo.processInfo.environment["DD_DATA"], !env.isEmpty,
-       FileManager.default.fileExists(atPath: env + "/mnist") {
-        return env
-    }
-    let repo = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-    return FileManager.default.fileExists(atPath: candidate + "/mnist") ? candidate : nil
-}
-
 @Suite struct CoresetRealMNISTTests {
     /// 60 real MNIST test images of each of classes 0, 1 and 7.
     func smallMNIST() throws -> Dataset {
-        let mirror = try #require(coresetDatasetsDirectory(), "real MNIST not found ($DD_DATA or ../shared/datasets)")
+        let mirror = try #require(sharedDatasetsDirectory(), "real MNIST not found ($DD_DATA or ../shared/datasets)")
         var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: false)
         options.useSystemDirectories = false
         options.allowDownload = false

@@ -1,5 +1,6 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
@@ -30,7 +31,7 @@ import Testing
         let methods = try (env["DD_CORESET_METHODS"] ?? "random,herding,kcenter,forgetting")
             .split(separator: ",").map { try CoresetMethod(parsing: String($0)) }
         let seed = UInt64(env["DD_CORESET_SEED"] ?? "0") ?? 0
-        let mirror = try #require(coresetDatasetsDirectory(), "real data not found")
+        let mirror = try #require(sharedDatasetsDirectory(), "real data not found")
         var fetch = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: true)
         fetch.useSystemDirectories = false
         fetch.allowDownload = false

@@ -1,19 +1,12 @@
 import DDData
 import DDFormat
 import DDTensor
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
 
 @Suite struct DistillFrameworkTests {
-    func run(_ config: DistillConfig, _ dataset: Dataset) throws -> [UInt8] {
-        let distiller = try Distiller(config: config, dataset: dataset)
-        let stop = try distiller.run(DistillRunOptions())
-        let sink = MemorySink()
-        try distiller.writeSynthetic(to: sink, stop: stop)
-        return sink.bytes
-    }
-
     /// Same seed: identical tensor records, digest and metadata apart from the wall time; another seed
     /// changes the images (so the comparison can fail).
     @Test func sameSeedGivesTheSameBytes() throws {
@@ -21,8 +14,8 @@ import Testing
         var config = DistillTestData.config(.dsa, iterations: 2)
         config.outerLoop = 2
         config.innerLoop = 1
-        let first = try streamRecords(try run(config, dataset))
-        let second = try streamRecords(try run(config, dataset))
+        let first = try streamRecords(try distilledBytes(config, dataset))
+        let second = try streamRecords(try distilledBytes(config, dataset))
         #expect(first.records == second.records)
         #expect(Set(first.records.keys) == ["images", "labels"])
         var firstMeta = first.metadata.objectValue ?? [:], secondMeta = second.metadata.objectValue ?? [:]
@@ -36,7 +29,7 @@ import Testing
         #expect(firstMeta["source_digest"]?.stringValue == dataset.contentDigest)
         #expect(firstMethod["iterations_done"]?.intValue == 2 && firstMethod["outer_loop"]?.intValue == 2)
         config.seed = 2
-        let other = try streamRecords(try run(config, dataset))
+        let other = try streamRecords(try distilledBytes(config, dataset))
         #expect(other.records["images"] != first.records["images"])
     }
 
@@ -52,7 +45,7 @@ import Testing
         let straight = try Distiller(config: config, dataset: dataset)
         _ = try straight.run(DistillRunOptions())
 
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/run.ckpt"
         let interrupted = try Distiller(config: config, dataset: dataset)
@@ -76,7 +69,7 @@ import Testing
     @Test func periodicCheckpointsSnapshotsAndTimeBudget() throws {
         let dataset = try DistillTestData.subset(perClass: 12)
         let config = DistillTestData.config(.dm, iterations: 4)
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let distiller = try Distiller(config: config, dataset: dataset)
         var seen: [Int] = []

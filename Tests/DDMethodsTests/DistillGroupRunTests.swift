@@ -18,26 +18,18 @@ import Testing
         return config
     }
 
-    func bytes(_ config: DistillConfig, _ dataset: Dataset) throws -> [UInt8] {
-        let distiller = try Distiller(config: config, dataset: dataset)
-        let stop = try distiller.run(DistillRunOptions())
-        let sink = MemorySink()
-        try distiller.writeSynthetic(to: sink, stop: stop)
-        return sink.bytes
-    }
-
     /// Same seed ⇒ same tensor records (images, labels, groups, bias labels) for group DM and KDE DM.
     @Test func sameSeedSameBytes() throws {
         let dataset = try ColoredDigits.make(classes: [0, 1, 7], perClass: 12, conflicting: 3, otherColours: 2)
         var kde = config(.dm, ipc: 3, iterations: 2, matchBy: .class)
         kde.reweight = .kde
         for settings in [config(.dm, ipc: 3, iterations: 2), kde] {
-            let first = try streamRecords(try bytes(settings, dataset))
-            let second = try streamRecords(try bytes(settings, dataset))
+            let first = try streamRecords(try distilledBytes(settings, dataset))
+            let second = try streamRecords(try distilledBytes(settings, dataset))
             #expect(first.records == second.records)
             var other = settings
             other.seed = 9
-            #expect(try streamRecords(try bytes(other, dataset)).records["images"] != first.records["images"])
+            #expect(try streamRecords(try distilledBytes(other, dataset)).records["images"] != first.records["images"])
             if settings.reweight == .kde {
                 #expect(Set(first.records.keys) == ["images", "labels"])
                 let summary = first.metadata["kde"]

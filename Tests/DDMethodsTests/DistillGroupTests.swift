@@ -145,18 +145,9 @@ import Testing
             config.dsaStrategy = "none"
         }
         let distiller = try Distiller(config: config, dataset: dataset)
-        func probe(_ images: NDArray) throws -> Double {
-            var total = 0.0
-            for seed in 0..<3 as Range<UInt64> {
-                var step = try makeMethod(config, pool: distiller.pool, network: distiller.network)
-                var state = DistillState(images: images, optimizer: SGD(learningRate: 1e-12), rng: RandomGenerator(seed: 100 + seed))
-                total += step.step(&state)
-            }
-            return total
-        }
-        let before = try probe(distiller.state.images)
+        let before = try probeLoss(distiller, images: distiller.state.images)
         _ = try distiller.run(DistillRunOptions())
-        let after = try probe(distiller.state.images)
+        let after = try probeLoss(distiller, images: distiller.state.images)
         #expect(after < before, "\(method) \(loss): probe loss \(before) → \(after)")
     }
 

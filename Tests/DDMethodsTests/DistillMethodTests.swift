@@ -55,18 +55,9 @@ import Testing
         var config = DistillTestData.config(method, iterations: 6)
         if method == .dsa { config.dsaStrategy = "crop" }   // a mild family keeps the probe comparable
         let distiller = try Distiller(config: config, dataset: dataset)
-        func probe(_ images: NDArray) throws -> Double {
-            var total = 0.0
-            for seed in 0..<3 as Range<UInt64> {
-                var method = try makeMethod(config, pool: distiller.pool, network: distiller.network)
-                var state = DistillState(images: images, optimizer: SGD(learningRate: 1e-12), rng: RandomGenerator(seed: 100 + seed))
-                total += method.step(&state)
-            }
-            return total
-        }
-        let before = try probe(distiller.state.images)
+        let before = try probeLoss(distiller, images: distiller.state.images)
         _ = try distiller.run(DistillRunOptions())
-        let after = try probe(distiller.state.images)
+        let after = try probeLoss(distiller, images: distiller.state.images)
         #expect(distiller.state.iteration == 6 && distiller.state.losses.count == 6)
         #expect(after < before, "\(method): probe loss \(before) → \(after)")
     }

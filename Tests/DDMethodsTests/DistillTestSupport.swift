@@ -1,20 +1,17 @@
 import DDData
 import DDFormat
+import DDNN
 import DDTensor
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
 
-/// Real MNIST for the distillation tests: the t10k split read once from the shared mirror ($DD_DATA, else
-/// `<repo>/../shared/datasets`), cut into small per-class train and held-out subsets.
+/// Real MNIST for the distillation tests: the t10k split read once from the shared mirror, cut into small
+/// per-class train and held-out subsets.
 enum DistillTestData {
     static let mnistTest: Dataset? = {
-        var mirror = ProcessInfo.processInfo.environment["DD_DATA"] ?? ""
-        if mirror.isEmpty || !FileManager.default.fileExists(atPath: mirror + "/mnist") {
-            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent()
-            mirror = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-        }
+        guard let mirror = sharedDatasetsDirectory() else { return nil }
         var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: false)
         options.useSystemDirectories = false
         options.allowDownload = false
@@ -47,6 +44,27 @@ extension Dataset {
     }
 }
 
+/// The synthetic stream of a whole run of `config` on `dataset`.
+func distilledBytes(_ config: DistillConfig, _ dataset: Dataset) throws -> [UInt8] {
+    let distiller = try Distiller(config: config, dataset: dataset)
+    let stop = try distiller.run(DistillRunOptions())
+    let sink = MemorySink()
+    try distiller.writeSynthetic(to: sink, stop: stop)
+    return sink.bytes
+}
+
+/// The objective of `images` on fixed draws: three steps of the run's method with probe generators (seeds
+/// 100…102) and a learning rate too small to move anything, summed; lower means better matched.
+func probeLoss(_ distiller: Distiller, images: NDArray) throws -> Double {
+    var total = 0.0
+    for seed in 0..<3 as Range<UInt64> {
+        var method = try makeMethod(distiller.config, pool: distiller.pool, network: distiller.network)
+        var state = DistillState(images: images, optimizer: SGD(learningRate: 1e-12), rng: RandomGenerator(seed: 100 + seed))
+        total += method.step(&state)
+    }
+    return total
+}
+
 /// Records of a stream by name (raw bytes) and its begin metadata.
 func streamRecords(_ bytes: [UInt8]) throws -> (metadata: JSONValue, records: [String: [UInt8]]) {
     let reader = try StreamReader(bytes: bytes)
@@ -54,10 +72,4 @@ func streamRecords(_ bytes: [UInt8]) throws -> (metadata: JSONValue, records: [S
     var records: [String: [UInt8]] = [:]
     while let record = try reader.next() { records[record.name] = record.bytes }
     return (header.metadata, records)
-}
-
-func temporaryDirectory() throws -> String {
-    let path = NSTemporaryDirectory() + "dd-distill-test-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }

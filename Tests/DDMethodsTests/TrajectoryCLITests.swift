@@ -1,5 +1,6 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
@@ -12,25 +13,17 @@ import Testing
     /// Runs dd-distill on the fixture set with `arguments` in a temporary directory (removed afterwards);
     /// returns the exit status, stderr and the output's bytes (nil when no output file appeared).
     func run(_ arguments: [String]) throws -> (status: Int32, log: String, output: [UInt8]?) {
-        try #require(FileManager.default.isExecutableFile(atPath: DistillSignalTests.binary), "dd-distill not built")
         let f = try F.require()
-        let directory = try temporaryDirectory()
+        let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let input = directory + "/in.ddt", output = directory + "/out.ddt"
         let sink = MemorySink()
         try f.dataset.write(to: sink)
         try Data(sink.bytes).write(to: URL(fileURLWithPath: input))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DistillSignalTests.binary)
-        process.arguments = [input, "--ipc", "1", "--net", F.network, "--syn-steps", "2", "--expert-epochs", "1",
-                             "--max-start-epoch", "2", "--lr-img", "100", "-o", output] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, log, try? [UInt8](Data(contentsOf: URL(fileURLWithPath: output))))
+        let outcome = try ToolRunner.runTool("dd-distill", [input, "--ipc", "1", "--net", F.network, "--syn-steps", "2",
+                                                            "--expert-epochs", "1", "--max-start-epoch", "2",
+                                                            "--lr-img", "100", "-o", output] + arguments)
+        return (outcome.status, outcome.stderr, try? [UInt8](Data(contentsOf: URL(fileURLWithPath: output))))
     }
 
     @Test func aRunWritesTheLearnedStepSize() throws {

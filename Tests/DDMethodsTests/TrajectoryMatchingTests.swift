@@ -3,6 +3,7 @@ import DDEval
 import DDFormat
 import DDTensor
 import DDTrain
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
@@ -90,7 +91,7 @@ import Testing
         #expect(direct?.kind == .badData)
         #expect(direct?.message.contains("does not match this distillation") == true)
         // A root whose only cache belongs to another dataset.
-        let lonely = try temporaryDirectory()
+        let lonely = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: lonely) }
         try FileManager.default.copyItem(atPath: f.root + "/" + f.otherKey, toPath: lonely + "/" + f.otherKey)
         let other = F.error { _ = try Distiller(config: F.config(.mtt, experts: lonely, iterations: 1), dataset: f.dataset) }
@@ -128,7 +129,7 @@ import Testing
 
     @Test func corruptExpertsAreReportedAndTheRestUsed() throws {
         let f = try F.require()
-        let copy = try temporaryDirectory()
+        let copy = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: copy) }
         try FileManager.default.copyItem(atPath: f.root + "/" + f.key, toPath: copy + "/" + f.key)
         let expert1 = copy + "/" + f.key + "/expert-00001.ddt"

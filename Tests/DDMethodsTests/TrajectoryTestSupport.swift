@@ -2,6 +2,7 @@ import DDData
 import DDExpert
 import DDNN
 import DDTrain
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDMethods
@@ -20,7 +21,7 @@ enum TrajectoryFixture {
 
     /// A cache root holding one key for `dataset` and one for `otherDataset`.
     static let root: (path: String, key: String, otherKey: String)? = {
-        guard let dataset, let otherDataset, let path = try? temporaryDirectory() else { return nil }
+        guard let dataset, let otherDataset, let path = try? makeTempDirectory() else { return nil }
         fixtureRootToRemove = path
         atexit { if let path = fixtureRootToRemove { try? FileManager.default.removeItem(atPath: path) } }
         guard let key = try? makeCache(root: path, dataset: dataset),

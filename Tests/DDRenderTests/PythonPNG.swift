@@ -1,4 +1,5 @@
 import Foundation
+import DDTestSupport
 import Testing
 
 /// An independent PNG decoder for the tests: a short Python program using only struct and zlib checks the
@@ -92,17 +93,8 @@ print(json.dumps({'width': w, 'height': h, 'colorType': ctype, 'bitDepth': depth
 
     /// Runs a program and returns (status, stdout, stderr).
     static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, Data, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+        let outcome = try ToolRunner.run(executable, arguments)
+        return (outcome.status, Data(outcome.stdout), outcome.stderr)
     }
 
     static func decode(_ png: [UInt8]) throws -> DecodedPNG {

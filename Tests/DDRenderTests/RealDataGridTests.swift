@@ -1,17 +1,12 @@
 import DDData
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDRender
 
 /// The real Fashion-MNIST test split from the shared mirror ($DD_DATA or ../shared/datasets), when present.
 func realFashionMNIST() -> Dataset? {
-    var candidates: [String] = []
-    if let env = ProcessInfo.processInfo.environment["DD_DATA"], !env.isEmpty { candidates.append(env) }
-    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path)
-    guard let mirror = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/fashion-mnist") }) else {
-        return nil
-    }
+    guard let mirror = sharedDatasetsDirectory(containing: "fashion-mnist") else { return nil }
     var options = FetchOptions(mirror: mirror, cacheDirectory: nil, verify: true)
     options.useSystemDirectories = false
     options.allowDownload = false

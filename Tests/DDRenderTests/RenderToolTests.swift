@@ -1,44 +1,16 @@
 import DDData
 import DDFormat
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDRender
 
 /// End-to-end runs of the built dd-render binary (it sits next to the test bundle).
 @Suite struct RenderToolTests {
-    struct Outcome {
-        var status: Int32
-        var stdout: [UInt8]
-        var stderr: String
-        var oneLineError: Bool { stderr.split(separator: "\n").count == 1 }
-    }
+    static func binary() -> String? { ToolRunner.builtTool("dd-render") }
 
-    static func binary() -> String? {
-        let bundle = Bundle.main.bundleURL
-        let candidates = [bundle.deletingLastPathComponent().path + "/dd-render", bundle.path + "/dd-render",
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/dd-render"]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    func render(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.binary(), "dd-render not built"))
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        // Feed stdin from another thread: a large stream would otherwise deadlock against a full stdout pipe.
-        let writer = Thread {
-            if let stdin { input.fileHandleForWriting.write(Data(stdin)) }
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: [UInt8](stdout), stderr: stderr)
+    func render(_ arguments: [String], stdin: [UInt8]? = nil) throws -> ToolOutcome {
+        try ToolRunner.runTool("dd-render", arguments, stdin: stdin)
     }
 
     /// A scratch directory, removed by the caller.
@@ -145,7 +117,7 @@ import Testing
             let outcome = try render(arguments, stdin: stdin)
             #expect(outcome.status == status, "\(what): \(outcome.stderr)")
             #expect(outcome.stderr.contains(fragment), "\(what): \(outcome.stderr)")
-            if status != 64 { #expect(outcome.oneLineError, "\(what): \(outcome.stderr)") }
+            if status != 64 { #expect(outcome.stderrIsOneLine, "\(what): \(outcome.stderr)") }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "a failed run left a file behind")
     }
@@ -210,7 +182,7 @@ extension RenderToolTests {
         for (arguments, status, fragment) in cases {
             let outcome = try render(arguments)
             #expect(outcome.status == status && outcome.stderr.contains(fragment), "\(arguments): \(outcome.stderr)")
-            if status != 64 { #expect(outcome.oneLineError, "\(outcome.stderr)") }
+            if status != 64 { #expect(outcome.stderrIsOneLine, "\(outcome.stderr)") }
         }
         #expect(!FileManager.default.fileExists(atPath: out), "a failed run left a file behind")
     }

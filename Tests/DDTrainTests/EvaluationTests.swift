@@ -2,6 +2,7 @@ import DDAutograd
 import DDData
 import DDNN
 import DDTensor
+import DDTestSupport
 import Foundation
 import Testing
 @testable import DDTrain
@@ -56,8 +57,8 @@ import Testing
     }
 
     /// Loss goes down on real MNIST (100 images of the smaller test file, for speed) with a small ConvNet; skipped without the shared files.
-    @Test(.enabled(if: mnistMirror() != nil)) func lossDecreasesOnASmallRealMNISTSubset() throws {
-        var options = FetchOptions(mirror: mnistMirror(), cacheDirectory: nil, verify: false)
+    @Test(.enabled(if: sharedDatasetsDirectory() != nil)) func lossDecreasesOnASmallRealMNISTSubset() throws {
+        var options = FetchOptions(mirror: sharedDatasetsDirectory(), cacheDirectory: nil, verify: false)
         options.useSystemDirectories = false
         options.allowDownload = false
         let dataset = try FetchRequest(name: "mnist", split: .test, perClass: 10, seed: 0, options: options).run()
@@ -68,12 +69,4 @@ import Testing
         #expect(losses.last! < 0.5 * losses.first!, "losses \(losses)")
         #expect(trained.history.last!.trainAccuracy > 0.8)
     }
-}
-
-func mnistMirror(file: String = #filePath) -> String? {
-    if let env = ProcessInfo.processInfo.environment["DD_DATA"], FileManager.default.fileExists(atPath: env + "/mnist") { return env }
-    let repo = URL(fileURLWithPath: file).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidate = repo.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
-    if FileManager.default.fileExists(atPath: candidate + "/mnist") { return candidate }
-    return FileManager.default.fileExists(atPath: "/work/shared/datasets/mnist") ? "/work/shared/datasets" : nil
 }
