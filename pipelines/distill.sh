@@ -8,6 +8,7 @@
 #   SEED     distillation seed (default 0)            THREADS worker threads (default: all cores)
 #   DD_DATA  dataset mirror (default /work/shared/datasets)   DD_BIN  tools directory (default: release bin path)
 #   EXTRA    extra dd-distill flags (e.g. "--iterations 200" to cut the schedule; recorded in the results line)
+#   TAG      appended to the output names (OUTDIR/DATASET-METHOD-ipcN-TAG.*)
 # Writes OUTDIR/DATASET-METHOD-ipcN.{ddt,distill.log,eval.log,jsonl,png} and appends OUTDIR/results.tsv:
 #   dataset method ipc iterations_done distill_seconds mean std nets extra
 set -euo pipefail
@@ -17,7 +18,7 @@ dataset="$1"; method="$2"; ipc="$3"; out="${4:-out/repro}"
 use_tools distill.sh dd-fetch dd-distill dd-eval dd-render
 epochs=(); [ -n "${EPOCHS:-}" ] && epochs=(--epochs "$EPOCHS")
 mkdir -p "$out"
-name="$dataset-$method-ipc$ipc"
+name="$dataset-$method-ipc$ipc${TAG:+-$TAG}"
 train="$out/$dataset-train.ddt"
 [ -s "$train" ] || "$bin/dd-fetch" "$dataset" --offline -o "$train"
 

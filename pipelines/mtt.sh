@@ -9,6 +9,7 @@
 #   SYN_STEPS [20]  EXPERT_EPOCHS [2]  MAX_START [4]  ITERS [5000]  BUDGET [3600] dd-distill --time-budget (s)
 #   NETS [5] evaluation networks    EVAL_EPOCHS [dd-eval's default]    NET [convnet]
 #   EXTRA  more dd-distill flags, e.g. "--lr-img 1000 --lr-lr 1e-5 --lr-init 0.01 --batch-syn 100"
+#   TAG    appended to the output names (OUTDIR/DATASET-METHOD-ipcN-TAG.*), e.g. for a hyper-parameter search
 #   DD_DATA [/work/shared/datasets]  DD_BIN [release bin path]
 # Writes OUTDIR/DATASET-METHOD-ipcN.{ddt,distill.log,eval.log,jsonl} and appends a line to OUTDIR/results.tsv:
 #   dataset method ipc iterations_done distill_seconds syn_lr mean std nets extra
@@ -28,7 +29,7 @@ train="$out/$dataset-train.ddt"
 "$bin/dd-expert" "$train" --test "$dataset" --arch "$net" --experts "${EXPERTS:-10}" --epochs "${EPOCHS:-15}" \
     --seed "${SEED:-0}" "${threads[@]}" --out "$cache" 2> "$out/$dataset-experts.log"
 
-name="$dataset-$method-ipc$ipc"
+name="$dataset-$method-ipc$ipc${TAG:+-$TAG}"
 start=$SECONDS
 # shellcheck disable=SC2086
 "$bin/dd-distill" "$train" --method "$method" --experts "$cache" --net "$net" --ipc "$ipc" --seed "${SEED:-0}" \
