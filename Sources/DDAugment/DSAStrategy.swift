@@ -66,9 +66,15 @@ public struct DSAStrategy: Sendable, Equatable, Codable, CustomStringConvertible
 
     /// The reference's per-dataset choice: digit datasets drop flip, everything else keeps it.
     /// Names match case-insensitively, ignoring everything but letters and digits ("Fashion-MNIST" is
-    /// "fashionmnist"); colored-MNIST variants are digits too, so they follow MNIST.
+    /// "fashionmnist"); colored-MNIST variants are digits too, so they follow MNIST. A split after "/" and
+    /// dd-bias's "-color-digit" / "-color-background" suffix are dropped first, so "mnist-color-digit/train"
+    /// is MNIST.
     public static func defaultStrategy(forDataset name: String) -> DSAStrategy {
-        let key = String(name.lowercased().filter { $0.isLetter || $0.isNumber })
+        var base = name.lowercased().split(separator: "/", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        for suffix in ["-color-digit", "-color-background"] where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+        }
+        let key = String(base.filter { $0.isLetter || $0.isNumber })
         let digitDatasets: Set<String> = ["mnist", "svhn", "cmnist", "coloredmnist", "colouredmnist", "colormnist"]
         return digitDatasets.contains(key) ? .noFlip : .full
     }

@@ -32,10 +32,12 @@ import Testing
     }
 
     @Test func digitDatasetsDropFlip() {
-        for name in ["MNIST", "mnist", "SVHN", "cmnist", "Colored-MNIST"] {
+        for name in ["MNIST", "mnist", "SVHN", "cmnist", "Colored-MNIST", "mnist/train", "mnist-color-digit/train",
+                     "mnist-color-background", "svhn-color-digit/val"] {
             #expect(DSAStrategy.defaultStrategy(forDataset: name) == .noFlip, "\(name)")
         }
-        for name in ["FashionMNIST", "fashion-mnist", "CIFAR10", "cifar-100"] {
+        for name in ["FashionMNIST", "fashion-mnist", "CIFAR10", "cifar-100", "fashion-mnist-color-background/train",
+                     "cifar10/test", "mnist-fashion"] {
             #expect(DSAStrategy.defaultStrategy(forDataset: name) == .full, "\(name)")
         }
     }
