@@ -266,6 +266,11 @@ struct DistillCommand: ParsableCommand {
                          + "no synthetic image can represent it")
             }
         }
+        if case .number(let used)? = distiller.methodMetadata["experts_used"],
+           case .string(let key)? = distiller.methodMetadata["expert_cache"] {
+            // Said before the run, so a cache still being filled is noticed before hours are spent on part of it.
+            log.info("matching the trajectories of \(Int(used)) expert(s) from cache \(key.prefix(12))")
+        }
         if let kde = distiller.kde {
             let ratios = kde.weightRatios.map { String(format: "%.1f", $0) }.joined(separator: " ")
             log.info("KDE weights: largest/smallest per class \(ratios)")

@@ -34,6 +34,8 @@ import Testing
         let (metadata, records) = try streamRecords(try #require(result.output))
         #expect((metadata["method"]?["syn_lr"]?.doubleValue ?? 0) > 0)
         #expect(metadata["method"]?["soft_labels"] == .bool(true) && records["soft_labels"] != nil)
+        let used = Int(try #require(metadata["method"]?["experts_used"]?.doubleValue))
+        #expect(used > 0 && result.log.contains("matching the trajectories of \(used) expert(s) from cache"), "\(result.log)")
     }
 
     @Test func failuresAreOneLineWithTheirExitStatus() throws {
@@ -50,7 +52,9 @@ import Testing
         for (arguments, status, message) in cases {
             let result = try run(arguments)
             #expect(result.status == status, "\(arguments): \(result.log)")
-            let errorLines = result.log.split(separator: "\n").filter { !$0.contains("read 18 images") && !$0.contains("warning") }
+            let errorLines = result.log.split(separator: "\n").filter {
+                !$0.contains("read 18 images") && !$0.contains("matching the trajectories") && !$0.contains("warning")
+            }
             #expect(errorLines.count == 1 && errorLines[0].contains(message), "\(arguments): \(result.log)")
             #expect(result.output == nil, "no output on failure")
         }
