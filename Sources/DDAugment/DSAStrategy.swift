@@ -71,6 +71,7 @@ public struct DSAStrategy: Sendable, Equatable, Codable, CustomStringConvertible
     /// is MNIST.
     public static func defaultStrategy(forDataset name: String) -> DSAStrategy {
         var base = name.lowercased().split(separator: "/", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        // DDBias.ColoringKind's raw values: that module sits above this one, so they are spelled here.
         for suffix in ["-color-digit", "-color-background"] where base.hasSuffix(suffix) {
             base.removeLast(suffix.count)
         }

@@ -203,11 +203,11 @@ public final class Distiller {
                        biasLabels: pool.syntheticBiasLabels, softLabels: soft, provenance: provenance).withContentDigest()
     }
 
-    /// Begin-record keys of a synthetic stream (docs/format.md §6.2): `method` (every hyper-parameter and the
-    /// run's outcome) and `source_digest`.
     /// What the method reports of its setup (e.g. the experts it matches), as the output's metadata records it.
     public var methodMetadata: [String: JSONValue] { method.outputMetadata }
 
+    /// Begin-record keys of a synthetic stream (docs/format.md §6.2): `method` (every hyper-parameter and the
+    /// run's outcome) and `source_digest`.
     public func syntheticMetadata(stop: DistillStop) -> [String: JSONValue] {
         var method = config.metadata.objectValue ?? [:]
         method["iterations_done"] = .number(Double(state.iteration))
