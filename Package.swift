@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "DDCLITests", dependencies: ["DDCLI", "DDKernels"]),
         .testTarget(name: "DDExpertTests", dependencies: ["DDTestSupport", "DDExpert", "DDTrain", "DDNN", "DDAugment", "DDData", "DDFormat"]),
         .testTarget(name: "DDTrainTests", dependencies: ["DDTestSupport", "DDTrain", "DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"]),
-        .testTarget(name: "DDBiasTests", dependencies: ["DDTestSupport", "DDBias", "DDData", "DDFormat"]),
+        .testTarget(name: "DDBiasTests", dependencies: ["DDTestSupport", "DDBias", "DDAugment", "DDData", "DDFormat"]),
         .testTarget(name: "DDEvalTests", dependencies: ["DDTestSupport", "DDEval", "DDTrain", "DDNN", "DDData", "DDFormat"]),
     ],
     swiftLanguageModes: [.v5]
