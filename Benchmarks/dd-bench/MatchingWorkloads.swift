@@ -1,4 +1,5 @@
 import DDAutograd
+import DDMethods
 import DDNN
 import DDTensor
 
@@ -31,16 +32,16 @@ final class DistributionMatchingWorkload: Workload {
     func run() -> StepOutcome {
         let net = context.net, ipc = context.ipc
         let frozen = net.initialParameters(rng: &rng).map { $0.detach() }   // timed: part of the iteration
-        var distance = Tensor(0)
         phases = PhaseTimer()
-        for c in 0 ..< context.classes {
-            let realMean = phases.time("real embeddings (256 per class, no graph)") {
-                withNoGrad { net.embed(realBatches[c], parameters: frozen).mean(axes: [0]) }
-            }
-            let syntheticMean = phases.time("synthetic embeddings (10 per class)") {
-                net.embed(synthetic.sliced(axis: 0, c * ipc ..< (c + 1) * ipc), parameters: frozen).mean(axes: [0])
-            }
-            distance = distance + (realMean - syntheticMean).square().sum()
+        // dd-distill's DM path: all real images in one no-grad pass (chunks of 1024), all synthetic in one.
+        let realMeans = phases.time("real embeddings (10 × 256, no graph)") {
+            DistributionMatching.realMeans(net, parameters: frozen, batches: realBatches)
+        }
+        let distance = phases.time("synthetic embeddings (10 × 10) and distance") {
+            DistributionMatching.unitDistances(net, parameters: frozen, realMeans: realMeans.map { [$0] },
+                                               synthetics: (0 ..< context.classes).map {
+                                                   synthetic.sliced(axis: 0, $0 * ipc ..< ($0 + 1) * ipc)
+                                               })
         }
         let imageGradient = phases.time("backward to the images") { grad(of: distance, wrt: [synthetic]) }
         var images = [synthetic]
