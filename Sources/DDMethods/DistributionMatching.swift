@@ -64,10 +64,11 @@ public struct DistributionMatching: DistillationMethod {
     /// norm it is the reference's BN path, where the batch statistics mix every class (methods/dm.md §2).
     public static func unitDistances(_ network: Network, parameters: [Tensor], reals: [[Tensor]],
                                      synthetics: [Tensor]) -> Tensor {
-        var means = realMeans(network, parameters: parameters, batches: reals.flatMap { $0 })[...]
+        let means = realMeans(network, parameters: parameters, batches: reals.flatMap { $0 })
+        var next = 0
         let grouped = reals.map { unitReals in
-            defer { means = means.dropFirst(unitReals.count) }
-            return Array(means.prefix(unitReals.count))
+            defer { next += unitReals.count }
+            return Array(means[next ..< next + unitReals.count])
         }
         return unitDistances(network, parameters: parameters, realMeans: grouped, synthetics: synthetics)
     }

@@ -29,8 +29,12 @@ import Testing
         let batchedGradients = grad(of: batched, wrt: synthetics)
         var sum = 0.0
         for (unit, synthetic) in synthetics.enumerated() {
-            let single = DistributionMatching.groupSumDistance(network, parameters: parameters, reals: reals[unit],
-                                                               synthetic: synthetic)
+            // The unit on its own, written out without the batched helpers.
+            let syntheticMean = network.embed(synthetic, parameters: parameters).mean(axes: [0])
+            let single = reals[unit].map { real in
+                let realMean = withNoGrad { network.embed(real, parameters: parameters).mean(axes: [0]) }
+                return (realMean - syntheticMean).square().sum()
+            }.reduce(Tensor(0.0, dtype: .float64), +)
             sum += single.item()
             let expected = grad(of: single, wrt: [synthetic])[0].array.doubles
             let actual = batchedGradients[unit].array.doubles
@@ -62,15 +66,17 @@ import Testing
             network.embed(Tensor.concat(reals.flatMap { $0 }, axis: 0), parameters: parameters)
         }
         let syntheticRows = network.embed(Tensor.concat(synthetics, axis: 0), parameters: parameters)
-        let realMeans = DistributionMatching.segmentMeans(realRows, sizes: [5, 3, 2, 4])
-        let syntheticMeans = DistributionMatching.segmentMeans(syntheticRows, sizes: [2, 1, 2])
+        let realMeans = [0 ..< 5, 5 ..< 8, 8 ..< 10, 10 ..< 14].map { realRows.sliced(axis: 0, $0).mean(axes: [0]) }
+        let syntheticMeans = [0 ..< 2, 2 ..< 3, 3 ..< 5].map { syntheticRows.sliced(axis: 0, $0).mean(axes: [0]) }
         let explicit = zip([0, 1, 1, 2], realMeans).map { unit, mean in
             (mean - syntheticMeans[unit]).square().sum().item()
         }.reduce(0, +)
         #expect(abs(batched - explicit) <= 1e-10 * abs(explicit))
-        let perUnit = synthetics.indices.map { unit in
-            DistributionMatching.groupSumDistance(network, parameters: parameters, reals: reals[unit],
-                                                  synthetic: synthetics[unit]).item()
+        let perUnit = synthetics.indices.map { unit in   // each unit through its own batch-norm passes
+            let syntheticMean = network.embed(synthetics[unit], parameters: parameters).mean(axes: [0])
+            return reals[unit].map { real in
+                (network.embed(real, parameters: parameters).mean(axes: [0]) - syntheticMean).square().sum().item()
+            }.reduce(0, +)
         }.reduce(0, +)
         #expect(abs(batched - perUnit) > 1e-3 * abs(perUnit), "batch norm must see all units at once")
     }
