@@ -155,9 +155,12 @@ public enum Conv2D {
                 let count = min(chunk, g.batch - first)
                 im2col(g, input: input, first: first, count: count, col: col)
                 if bias != nil { (col + k * count * p).update(repeating: 1, count: count * p) }
-                for s in 0..<count {
-                    T.gemm(transA: false, transB: false, m: g.outChannels, n: p, k: rows, alpha: 1, a: w, lda: rows,
-                           b: col + s * p, ldb: count * p, beta: 0, c: output + (first + s) * g.outChannels * p, ldc: p)
+                Threads.parallelFor(count) { samples in
+                    for s in samples {
+                        T.gemmSerial(transA: false, transB: false, m: g.outChannels, n: p, k: rows, alpha: 1, a: w,
+                                     lda: rows, b: col + s * p, ldb: count * p, beta: 0,
+                                     c: output + (first + s) * g.outChannels * p, ldc: p)
+                    }
                 }
                 first += count
             }
@@ -193,9 +196,12 @@ public enum Conv2D {
             let count = min(chunk, g.batch - first)
             if p >= directMinimumPixels {
                 // Column layout keeps ld = count * p so col2im is shared with the packed path.
-                for s in 0..<count {
-                    T.gemm(transA: true, transB: false, m: k, n: p, k: g.outChannels, alpha: 1, a: weight, lda: k,
-                           b: gradOutput + (first + s) * g.outChannels * p, ldb: p, beta: 0, c: col + s * p, ldc: count * p)
+                Threads.parallelFor(count) { samples in
+                    for s in samples {
+                        T.gemmSerial(transA: true, transB: false, m: k, n: p, k: g.outChannels, alpha: 1, a: weight,
+                                     lda: k, b: gradOutput + (first + s) * g.outChannels * p, ldb: p, beta: 0,
+                                     c: col + s * p, ldc: count * p)
+                    }
                 }
             } else {
                 shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
@@ -225,11 +231,19 @@ public enum Conv2D {
             let count = min(chunk, g.batch - first)
             im2col(g, input: input, first: first, count: count, col: col)
             if p >= directMinimumPixels {
-                for s in 0..<count {
-                    T.gemm(transA: false, transB: true, m: g.outChannels, n: k, k: p, alpha: 1,
-                           a: gradOutput + (first + s) * g.outChannels * p, lda: p, b: col + s * p, ldb: count * p,
-                           beta: 1, c: gradWeight, ldc: k)
+                // Each thread sums its own samples into its own buffer; the partial sums are added in part order.
+                let parts = Swift.min(Threads.count, count), size = g.outChannels * k
+                let partial = UnsafeMutablePointer<T>.allocate(capacity: parts * size)
+                defer { partial.deallocate() }
+                partial.update(repeating: 0, count: parts * size)
+                Threads.parallelParts(parts) { part in
+                    for s in (count * part / parts)..<(count * (part + 1) / parts) {
+                        T.gemmSerial(transA: false, transB: true, m: g.outChannels, n: k, k: p, alpha: 1,
+                                     a: gradOutput + (first + s) * g.outChannels * p, lda: p, b: col + s * p,
+                                     ldb: count * p, beta: 1, c: partial + part * size, ldc: k)
+                    }
                 }
+                for part in 0..<parts { for i in 0..<size { gradWeight[i] += partial[part * size + i] } }
             } else {
                 shuffle(g, first: first, count: count, nchw: UnsafeMutablePointer(mutating: gradOutput), packed: packed,
                         toPacked: true, bias: nil)

@@ -79,11 +79,14 @@ public enum Winograd {
         while first < p.batch {
             let count = Swift.min(p.chunk, p.batch - first), tiles = count * p.tilesPerSample
             transformInput(p, input: input, first: first, count: count, v: v)
-            for xi in 0..<16 {
-                T.gemm(transA: false, transB: false, m: p.outChannels, n: tiles, k: p.inChannels, alpha: 1,
-                       a: u + xi * p.outChannels * p.inChannels, lda: p.inChannels,
-                       b: v + xi * p.inChannels * tiles, ldb: tiles, beta: 0,
-                       c: m + xi * p.outChannels * tiles, ldc: tiles)
+            // The 16 plane products are independent: whole planes per thread, each gemm on one core.
+            Threads.parallelFor(16) { planes in
+                for xi in planes {
+                    T.gemmSerial(transA: false, transB: false, m: p.outChannels, n: tiles, k: p.inChannels, alpha: 1,
+                                 a: u + xi * p.outChannels * p.inChannels, lda: p.inChannels,
+                                 b: v + xi * p.inChannels * tiles, ldb: tiles, beta: 0,
+                                 c: m + xi * p.outChannels * tiles, ldc: tiles)
+                }
             }
             transformOutput(p, m: m, first: first, count: count, bias: bias, output: output)
             first += count
@@ -131,10 +134,12 @@ public enum Winograd {
             let count = Swift.min(p.chunk, p.batch - first), tiles = count * p.tilesPerSample
             transformInput(p, input: input, first: first, count: count, v: v)
             transformGradOutput(p, gradOutput: gradOutput, first: first, count: count, dm: dm)
-            for xi in 0..<16 {
-                T.gemm(transA: false, transB: true, m: p.outChannels, n: p.inChannels, k: tiles, alpha: 1,
-                       a: dm + xi * p.outChannels * tiles, lda: tiles, b: v + xi * p.inChannels * tiles, ldb: tiles,
-                       beta: 1, c: du + xi * pairs, ldc: p.inChannels)
+            Threads.parallelFor(16) { planes in
+                for xi in planes {
+                    T.gemmSerial(transA: false, transB: true, m: p.outChannels, n: p.inChannels, k: tiles, alpha: 1,
+                                 a: dm + xi * p.outChannels * tiles, lda: tiles, b: v + xi * p.inChannels * tiles,
+                                 ldb: tiles, beta: 1, c: du + xi * pairs, ldc: p.inChannels)
+                }
             }
             first += count
         }

@@ -17,12 +17,20 @@ extension NDArray {
         var out = NDArray(shape: outShape, dtype: dtype, zeroed: false)
         func run<T: ArrayElement>(_: T.Type) {
             let pa = pointer(T.self), pb = other.pointer(T.self), pc = out.mutablePointer(T.self)
-            for b in 0..<batch {
-                T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
-                       a: pa + (batchA == 1 ? 0 : b * ra * ca), lda: ca,
-                       b: pb + (batchB == 1 ? 0 : b * rb * cb), ldb: cb,
-                       beta: 0, c: pc + b * m * n, ldc: n)
+            func product(_ b: Int, serial: Bool) {
+                let a = pa + (batchA == 1 ? 0 : b * ra * ca), bb = pb + (batchB == 1 ? 0 : b * rb * cb)
+                if serial {
+                    T.gemmSerial(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: ca,
+                                 b: bb, ldb: cb, beta: 0, c: pc + b * m * n, ldc: n)
+                } else {
+                    T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1, a: a, lda: ca,
+                           b: bb, ldb: cb, beta: 0, c: pc + b * m * n, ldc: n)
+                }
                 if k == 0 { (pc + b * m * n).update(repeating: 0, count: m * n) }
+            }
+            // A batch of products runs one product per thread at a time; a single product splits itself.
+            if batch == 1 { product(0, serial: false) } else {
+                Threads.parallelFor(batch) { range in for b in range { product(b, serial: true) } }
             }
         }
         if dtype == .float32 { run(Float.self) } else { run(Double.self) }

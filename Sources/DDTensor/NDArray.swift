@@ -25,12 +25,16 @@ public final class ArrayStorage: @unchecked Sendable {
     @usableFromInline let raw: UnsafeMutableRawPointer
 
     /// Large tensors are allocated and freed every op. glibc would serve each from a fresh mmap and
-    /// page-fault it in again (most of a training step's time went to the kernel); keeping freed blocks
-    /// in the heap makes them reusable.
+    /// page-fault it in again (the kernel zeroing pages was 23 % of an inference pass); keeping freed
+    /// blocks in the heap makes them reusable. glibc caps M_MMAP_THRESHOLD at 32 MiB, below a ConvNet
+    /// activation of a 256-image batch, so mmap is switched off instead (M_MMAP_MAX = 0), all threads
+    /// share the main brk heap (M_ARENA_MAX = 1; thread arenas would mmap anything over 64 MiB), and the
+    /// heap top is never trimmed.
     static let allocatorConfigured: Bool = {
         #if os(Linux)
-        _ = glibcMallopt(-3, 1 << 30)      // M_MMAP_THRESHOLD
-        _ = glibcMallopt(-1, Int32.max)    // M_TRIM_THRESHOLD
+        _ = glibcMallopt(-8, 1)            // M_ARENA_MAX
+        _ = glibcMallopt(-4, 0)            // M_MMAP_MAX
+        _ = glibcMallopt(-1, -1)           // M_TRIM_THRESHOLD: the int −1 becomes SIZE_MAX (never trim)
         #endif
         return true
     }()
