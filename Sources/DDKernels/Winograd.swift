@@ -44,24 +44,30 @@ public enum Winograd {
                                                  into u: UnsafeMutablePointer<T>) {
         let plane = outer * inner
         let half: T = 0.5
-        for o in 0..<outer {
-            for c in 0..<inner {
-                var g = [T](repeating: 0, count: 9)
-                let src = w + (o * inner + c) * 9
-                for i in 0..<9 { g[i] = flipTranspose ? src[8 - i] : src[i] }
-                // t = G·g (4×3), then t·Gᵀ (4×4).
-                var t = [T](repeating: 0, count: 12)
-                for j in 0..<3 {
-                    let a = g[j], b = g[3 + j], d = g[6 + j]
-                    t[j] = a; t[3 + j] = half * (a + b + d); t[6 + j] = half * (a - b + d); t[9 + j] = d
-                }
-                let dst = flipTranspose ? c * outer + o : o * inner + c
-                for r in 0..<4 {
-                    let a = t[3 * r], b = t[3 * r + 1], d = t[3 * r + 2]
-                    u[(4 * r) * plane + dst] = a
-                    u[(4 * r + 1) * plane + dst] = half * (a + b + d)
-                    u[(4 * r + 2) * plane + dst] = half * (a - b + d)
-                    u[(4 * r + 3) * plane + dst] = d
+        // Called for every Winograd product (several per layer and step when differentiating twice):
+        // parallel over output channels, no heap traffic per kernel.
+        Threads.parallelFor(outer, grain: 8) { range in
+            for o in range {
+                for c in 0..<inner {
+                    let src = w + (o * inner + c) * 9
+                    @inline(__always) func g(_ i: Int) -> T { flipTranspose ? src[8 - i] : src[i] }
+                    let dst = flipTranspose ? c * outer + o : o * inner + c
+                    // t = G·g (4×3) one row r at a time, then the row times Gᵀ.
+                    for r in 0..<4 {
+                        var t0: T, t1: T, t2: T
+                        switch r {
+                        case 0: t0 = g(0); t1 = g(1); t2 = g(2)
+                        case 1: t0 = half * (g(0) + g(3) + g(6)); t1 = half * (g(1) + g(4) + g(7))
+                                t2 = half * (g(2) + g(5) + g(8))
+                        case 2: t0 = half * (g(0) - g(3) + g(6)); t1 = half * (g(1) - g(4) + g(7))
+                                t2 = half * (g(2) - g(5) + g(8))
+                        default: t0 = g(6); t1 = g(7); t2 = g(8)
+                        }
+                        u[(4 * r) * plane + dst] = t0
+                        u[(4 * r + 1) * plane + dst] = half * (t0 + t1 + t2)
+                        u[(4 * r + 2) * plane + dst] = half * (t0 - t1 + t2)
+                        u[(4 * r + 3) * plane + dst] = t2
+                    }
                 }
             }
         }
@@ -146,8 +152,8 @@ public enum Winograd {
         // dW = Gᵀ·dU·G with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
         let half: T = 0.5
         Threads.parallelFor(pairs) { range in
+            var t = [T](repeating: 0, count: 12)  // Gᵀ·dU: 3×4, reused for every pair of the range
             for pair in range {
-                var t = [T](repeating: 0, count: 12)  // Gᵀ·dU: 3×4
                 for q in 0..<4 {
                     let a = du[q * pairs + pair], b = du[(4 + q) * pairs + pair]
                     let c = du[(8 + q) * pairs + pair], d = du[(12 + q) * pairs + pair]
