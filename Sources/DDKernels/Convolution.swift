@@ -140,9 +140,9 @@ public enum Conv2D {
             // Per-sample gemms write NCHW output directly; the bias rides along as a row of ones in the
             // column matrix and an extra weight column, so no extra pass over the output is needed.
             let rows = bias == nil ? k : k + 1
-            let col = UnsafeMutablePointer<T>.allocate(capacity: rows * chunk * p)
+            let colBuffer = ScratchBuffer<T>(count: rows * chunk * p), col = colBuffer.pointer
             let augmented = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * rows)
-            defer { col.deallocate(); augmented.deallocate() }
+            defer { colBuffer.release(); augmented.deallocate() }
             if let bias {
                 for o in 0..<g.outChannels {
                     (augmented + o * rows).update(from: weight + o * k, count: k)
@@ -166,9 +166,9 @@ public enum Conv2D {
             }
             return
         }
-        let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)
-        let packed = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * chunk * p)
-        defer { col.deallocate(); packed.deallocate() }
+        let colBuffer = ScratchBuffer<T>(count: k * chunk * p), col = colBuffer.pointer
+        let packedBuffer = ScratchBuffer<T>(count: g.outChannels * chunk * p), packed = packedBuffer.pointer
+        defer { colBuffer.release(); packedBuffer.release() }
         var first = 0
         while first < g.batch {
             let count = min(chunk, g.batch - first)
@@ -188,9 +188,9 @@ public enum Conv2D {
             Winograd.inputGrad(g, gradOutput: gradOutput, weight: weight, gradInput: gradInput); return
         }
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
-        let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)
-        let packed = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * chunk * p)
-        defer { col.deallocate(); packed.deallocate() }
+        let colBuffer = ScratchBuffer<T>(count: k * chunk * p), col = colBuffer.pointer
+        let packedBuffer = ScratchBuffer<T>(count: g.outChannels * chunk * p), packed = packedBuffer.pointer
+        defer { colBuffer.release(); packedBuffer.release() }
         var first = 0
         while first < g.batch {
             let count = min(chunk, g.batch - first)
@@ -223,9 +223,9 @@ public enum Conv2D {
         }
         let p = g.outHeight * g.outWidth, k = g.patchSize, chunk = g.chunk
         gradWeight.update(repeating: 0, count: g.outChannels * k)
-        let col = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * p)
-        let packed = UnsafeMutablePointer<T>.allocate(capacity: g.outChannels * chunk * p)
-        defer { col.deallocate(); packed.deallocate() }
+        let colBuffer = ScratchBuffer<T>(count: k * chunk * p), col = colBuffer.pointer
+        let packedBuffer = ScratchBuffer<T>(count: g.outChannels * chunk * p), packed = packedBuffer.pointer
+        defer { colBuffer.release(); packedBuffer.release() }
         var first = 0
         while first < g.batch {
             let count = min(chunk, g.batch - first)

@@ -78,9 +78,9 @@ public enum Winograd {
     static func correlate<T: KernelFloat>(_ p: Plan, input: UnsafePointer<T>, u: UnsafePointer<T>,
                                           bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
         let cap = p.chunk * p.tilesPerSample
-        let v = UnsafeMutablePointer<T>.allocate(capacity: 16 * p.inChannels * cap)
-        let m = UnsafeMutablePointer<T>.allocate(capacity: 16 * p.outChannels * cap)
-        defer { v.deallocate(); m.deallocate() }
+        let vBuffer = ScratchBuffer<T>(count: 16 * p.inChannels * cap), v = vBuffer.pointer
+        let mBuffer = ScratchBuffer<T>(count: 16 * p.outChannels * cap), m = mBuffer.pointer
+        defer { vBuffer.release(); mBuffer.release() }
         var first = 0
         while first < p.batch {
             let count = Swift.min(p.chunk, p.batch - first), tiles = count * p.tilesPerSample
@@ -105,8 +105,8 @@ public enum Winograd {
                                                bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
         let p = Plan(batch: g.batch, inChannels: g.inChannels, inH: g.height, inW: g.width,
                      outChannels: g.outChannels, outH: g.outHeight, outW: g.outWidth, padH: g.padH, padW: g.padW)
-        let u = UnsafeMutablePointer<T>.allocate(capacity: 16 * g.outChannels * g.inChannels)
-        defer { u.deallocate() }
+        let uBuffer = ScratchBuffer<T>(count: 16 * g.outChannels * g.inChannels), u = uBuffer.pointer
+        defer { uBuffer.release() }
         transformWeights(weight, outer: g.outChannels, inner: g.inChannels, flipTranspose: false, into: u)
         correlate(p, input: input, u: u, bias: bias, output: output)
     }
@@ -117,8 +117,8 @@ public enum Winograd {
                                                  weight: UnsafePointer<T>, gradInput: UnsafeMutablePointer<T>) {
         let p = Plan(batch: g.batch, inChannels: g.outChannels, inH: g.outHeight, inW: g.outWidth,
                      outChannels: g.inChannels, outH: g.height, outW: g.width, padH: 2 - g.padH, padW: 2 - g.padW)
-        let u = UnsafeMutablePointer<T>.allocate(capacity: 16 * g.outChannels * g.inChannels)
-        defer { u.deallocate() }
+        let uBuffer = ScratchBuffer<T>(count: 16 * g.outChannels * g.inChannels), u = uBuffer.pointer
+        defer { uBuffer.release() }
         transformWeights(weight, outer: g.outChannels, inner: g.inChannels, flipTranspose: true, into: u)
         correlate(p, input: gradOutput, u: u, bias: nil, output: gradInput)
     }
@@ -130,10 +130,10 @@ public enum Winograd {
         let p = Plan(batch: g.batch, inChannels: g.inChannels, inH: g.height, inW: g.width,
                      outChannels: g.outChannels, outH: g.outHeight, outW: g.outWidth, padH: g.padH, padW: g.padW)
         let cap = p.chunk * p.tilesPerSample, pairs = g.outChannels * g.inChannels
-        let v = UnsafeMutablePointer<T>.allocate(capacity: 16 * p.inChannels * cap)
-        let dm = UnsafeMutablePointer<T>.allocate(capacity: 16 * p.outChannels * cap)
-        let du = UnsafeMutablePointer<T>.allocate(capacity: 16 * pairs)
-        defer { v.deallocate(); dm.deallocate(); du.deallocate() }
+        let vBuffer = ScratchBuffer<T>(count: 16 * p.inChannels * cap), v = vBuffer.pointer
+        let dmBuffer = ScratchBuffer<T>(count: 16 * p.outChannels * cap), dm = dmBuffer.pointer
+        let duBuffer = ScratchBuffer<T>(count: 16 * pairs), du = duBuffer.pointer
+        defer { vBuffer.release(); dmBuffer.release(); duBuffer.release() }
         du.update(repeating: 0, count: 16 * pairs)
         var first = 0
         while first < p.batch {

@@ -1,8 +1,4 @@
 import DDKernels
-#if os(Linux)
-/// glibc's mallopt (declared here because Swift's Glibc module does not export malloc.h).
-@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
 
 /// Element type of an array. Float64 exists so gradient checks have headroom; models run in Float32.
 public enum DType: UInt8, Sendable, CustomStringConvertible {
@@ -24,30 +20,19 @@ public final class ArrayStorage: @unchecked Sendable {
     public let dtype: DType
     @usableFromInline let raw: UnsafeMutableRawPointer
 
-    /// Large tensors are allocated and freed every op. glibc would serve each from a fresh mmap and
-    /// page-fault it in again (the kernel zeroing pages was 23 % of an inference pass); keeping freed
-    /// blocks in the heap makes them reusable. glibc caps M_MMAP_THRESHOLD at 32 MiB, below a ConvNet
-    /// activation of a 256-image batch, so mmap is switched off instead (M_MMAP_MAX = 0), all threads
-    /// share the main brk heap (M_ARENA_MAX = 1; thread arenas would mmap anything over 64 MiB), and the
-    /// heap top is never trimmed.
-    static let allocatorConfigured: Bool = {
-        #if os(Linux)
-        _ = glibcMallopt(-8, 1)            // M_ARENA_MAX
-        _ = glibcMallopt(-4, 0)            // M_MMAP_MAX
-        _ = glibcMallopt(-1, -1)           // M_TRIM_THRESHOLD: the int −1 becomes SIZE_MAX (never trim)
-        #endif
-        return true
-    }()
-
     init(count: Int, dtype: DType, zeroed: Bool) {
-        _ = ArrayStorage.allocatorConfigured
         self.count = count
         self.dtype = dtype
         let bytes = max(1, count) * dtype.byteSize
-        raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        // Large storage is reused through the kernels' buffer cache (no page faults for repeated shapes).
+        raw = bytes >= BufferCache.threshold
+            ? BufferCache.allocate(bytes: bytes) : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
     }
-    deinit { raw.deallocate() }
+    deinit {
+        let bytes = max(1, count) * dtype.byteSize
+        if bytes >= BufferCache.threshold { BufferCache.deallocate(raw, bytes: bytes) } else { raw.deallocate() }
+    }
 }
 
 public enum ShapeError: Error, CustomStringConvertible {

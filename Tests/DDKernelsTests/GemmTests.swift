@@ -77,3 +77,36 @@ func testValues(_ n: Int, seed: UInt64) -> [Double] {
         #expect((0..<m).allSatisfy { row in (n..<ldc).allSatisfy { c[row * ldc + $0] == 7 } })
     }
 }
+
+/// Large buffers are whole mappings reused by size class; the idle pool is bounded.
+@Suite struct BufferPoolTests {
+    @Test func sizeClassesCoverTheRequestWithin12Percent() {
+        for bytes in [1 << 20, (1 << 20) + 1, 3_000_000, 52_428_800, 52_428_801, 123_456_789] {
+            let size = BufferPool.sizeClass(bytes)
+            #expect(size >= bytes && size % 4096 == 0)
+            #expect(Double(size) <= Double(bytes) * 1.125 + 4096, "\(bytes) → \(size)")
+        }
+        #expect(BufferPool.sizeClass(50_000_000) == BufferPool.sizeClass(50_100_000))
+    }
+
+    @Test func freedBufferIsReusedAndLimitIsKept() {
+        let pool = BufferPool(idleLimit: 8 << 20)
+        let a = pool.allocate(bytes: 5 << 20)
+        a.storeBytes(of: 42, as: Int.self)
+        pool.deallocate(a, bytes: 5 << 20)
+        #expect(pool.statistics.idle == BufferPool.sizeClass(5 << 20))
+        let b = pool.allocate(bytes: (5 << 20) - 100)  // same class: the same mapping comes back
+        #expect(a == b)
+        #expect(b.load(as: Int.self) == 42)
+        #expect(pool.statistics.idle == 0)
+        // Over the idle limit a freed buffer is unmapped, not kept.
+        let c = pool.allocate(bytes: 6 << 20)
+        #expect(pool.statistics.mapped == BufferPool.sizeClass(5 << 20) + BufferPool.sizeClass(6 << 20))
+        pool.deallocate(b, bytes: (5 << 20) - 100)
+        pool.deallocate(c, bytes: 6 << 20)
+        #expect(pool.statistics.idle == BufferPool.sizeClass(5 << 20))
+        #expect(pool.statistics.mapped == BufferPool.sizeClass(5 << 20))
+        pool.trim()
+        #expect(pool.statistics.idle == 0 && pool.statistics.mapped == 0)
+    }
+}
