@@ -12,7 +12,8 @@ import Foundation
 /// each large block is a fresh mmap the kernel must zero page by page on first touch (on this VM a first
 /// touch costs ≈ 2.5 s per GiB: a third of an inference pass went there), and glibc's brk heap, told
 /// never to return memory, fragmented and kept growing by 128 MiB a DC iteration. Exact reuse of whole
-/// mappings has neither cost. Idle memory is bounded (`idleLimit`); beyond it buffers are unmapped.
+/// mappings has neither cost. Idle memory is bounded (`idleLimit`); beyond it the longest-idle buffers
+/// are unmapped.
 public final class BufferPool: @unchecked Sendable {
     /// Most bytes kept idle; beyond it freed buffers are unmapped.
     public var idleLimit: Int {
@@ -20,7 +21,9 @@ public final class BufferPool: @unchecked Sendable {
         set { lock.lock(); limit = newValue; lock.unlock() }
     }
     private var limit: Int
-    private var idle: [Int: [UnsafeMutableRawPointer]] = [:]
+    /// Idle buffers by size class, oldest first, each with the stamp of its release.
+    private var idle: [Int: [(raw: UnsafeMutableRawPointer, stamp: Int)]] = [:]
+    private var stamp = 0
     private var idleBytes = 0
     private var mappedBytes = 0
     private let lock = NSLock()
@@ -52,7 +55,7 @@ public final class BufferPool: @unchecked Sendable {
             idle[size] = list.isEmpty ? nil : list
             idleBytes -= size
             lock.unlock()
-            return reused
+            return reused.raw
         }
         mappedBytes += size
         lock.unlock()
@@ -63,19 +66,29 @@ public final class BufferPool: @unchecked Sendable {
         return raw
     }
 
-    /// Returns a buffer from `allocate(bytes:)` (with the same `bytes`).
+    /// Returns a buffer from `allocate(bytes:)` (with the same `bytes`). When the idle bytes would pass the
+    /// limit, the longest-idle buffers are unmapped first (the shapes of the current phase stay).
     public func deallocate(_ raw: UnsafeMutableRawPointer, bytes: Int) {
         let size = BufferPool.sizeClass(bytes)
+        var evicted: [(UnsafeMutableRawPointer, Int)] = []
         lock.lock()
-        if idleBytes + size <= limit {
-            idle[size, default: []].append(raw)
+        if size > limit {
+            evicted.append((raw, size))
+        } else {
+            while idleBytes + size > limit {
+                guard let oldest = idle.min(by: { $0.value[0].stamp < $1.value[0].stamp })?.key else { break }
+                let entry = idle[oldest]!.removeFirst()
+                if idle[oldest]!.isEmpty { idle[oldest] = nil }
+                idleBytes -= oldest
+                evicted.append((entry.raw, oldest))
+            }
+            stamp += 1
+            idle[size, default: []].append((raw, stamp))
             idleBytes += size
-            lock.unlock()
-            return
         }
-        mappedBytes -= size
+        for (_, size) in evicted { mappedBytes -= size }
         lock.unlock()
-        munmap(raw, size)
+        for (raw, size) in evicted { munmap(raw, size) }
     }
 
     /// Unmaps every idle buffer.
@@ -86,7 +99,7 @@ public final class BufferPool: @unchecked Sendable {
         for (size, list) in all { mappedBytes -= size * list.count }
         idleBytes = 0
         lock.unlock()
-        for (size, list) in all { for raw in list { munmap(raw, size) } }
+        for (size, list) in all { for entry in list { munmap(entry.raw, size) } }
     }
 }
 

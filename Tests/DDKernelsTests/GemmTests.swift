@@ -99,13 +99,17 @@ func testValues(_ n: Int, seed: UInt64) -> [Double] {
         #expect(a == b)
         #expect(b.load(as: Int.self) == 42)
         #expect(pool.statistics.idle == 0)
-        // Over the idle limit a freed buffer is unmapped, not kept.
+        // Over the idle limit the longest-idle buffer is unmapped and the newly freed one kept.
         let c = pool.allocate(bytes: 6 << 20)
         #expect(pool.statistics.mapped == BufferPool.sizeClass(5 << 20) + BufferPool.sizeClass(6 << 20))
         pool.deallocate(b, bytes: (5 << 20) - 100)
         pool.deallocate(c, bytes: 6 << 20)
-        #expect(pool.statistics.idle == BufferPool.sizeClass(5 << 20))
-        #expect(pool.statistics.mapped == BufferPool.sizeClass(5 << 20))
+        #expect(pool.statistics.idle == BufferPool.sizeClass(6 << 20))
+        #expect(pool.statistics.mapped == BufferPool.sizeClass(6 << 20))
+        // A buffer larger than the whole limit is never kept.
+        let huge = pool.allocate(bytes: 9 << 20)
+        pool.deallocate(huge, bytes: 9 << 20)
+        #expect(pool.statistics.idle == BufferPool.sizeClass(6 << 20))
         pool.trim()
         #expect(pool.statistics.idle == 0 && pool.statistics.mapped == 0)
     }
