@@ -14,6 +14,13 @@ public final class BatchNormStatistics {
 }
 
 extension Tensor {
+    /// relu(groupNorm(…)) in one pass over the data, for inference only: precondition that no graph is
+    /// recorded (outside `withNoGrad` use `groupNorm(…).relu()`).
+    public func groupNormReLU(groups: Int, weight: Tensor?, bias: Tensor?, eps: Double = 1e-5) -> Tensor {
+        require(!GradMode.isEnabled, "groupNormReLU is an inference op; record the graph with groupNorm(…).relu()")
+        return Tensor(array.groupNorm(groups: groups, gamma: weight?.array, beta: bias?.array, eps: eps, rectify: true).out)
+    }
+
     /// Group normalisation of [N, C, ...] over each group of C/groups channels and all spatial positions,
     /// with per-channel affine weight/bias [C]. GroupNorm(C, C) is what the reference calls instance norm.
     /// Forward and first-order backward are fused kernels; when the backward pass itself is recorded

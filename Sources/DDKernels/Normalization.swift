@@ -3,12 +3,13 @@
 /// Parallel over (sample, group) pairs for the forward pass and over samples for the backward pass;
 /// per-channel parameter gradients are reduced over samples in a fixed order (thread-count independent).
 public enum GroupNormKernel {
-    /// out = (x − mean) · rstd · gamma[c] + beta[c]; writes mean and rstd per (n, group).
+    /// out = (x − mean) · rstd · gamma[c] + beta[c]; writes mean and rstd per (n, group). With `rectify`
+    /// the output is max(·, 0) in the same pass (inference: a following ReLU costs no extra sweep).
     @inlinable
     public static func forward<T: KernelFloat>(n: Int, c: Int, spatial: Int, groups: Int, eps: Double,
                                                x: UnsafePointer<T>, gamma: UnsafePointer<T>?, beta: UnsafePointer<T>?,
                                                out: UnsafeMutablePointer<T>, mean: UnsafeMutablePointer<T>,
-                                               rstd: UnsafeMutablePointer<T>) {
+                                               rstd: UnsafeMutablePointer<T>, rectify: Bool = false) {
         let perGroup = c / groups, size = perGroup * spatial
         Threads.parallelFor(n * groups, grain: 1) { range in
             for item in range {
@@ -23,7 +24,11 @@ public enum GroupNormKernel {
                     let ch = g * perGroup + cc
                     let scale = tr * (gamma?[ch] ?? 1), shift = (beta?[ch] ?? 0) - tm * scale
                     let src = base + cc * spatial, dst = out + item * size + cc * spatial
-                    for i in 0..<spatial { dst[i] = src[i] * scale + shift }
+                    if rectify {
+                        for i in 0..<spatial { dst[i] = Swift.max(src[i] * scale + shift, 0) }
+                    } else {
+                        for i in 0..<spatial { dst[i] = src[i] * scale + shift }
+                    }
                 }
             }
         }

@@ -76,7 +76,19 @@ struct LayerRunner {
 
     mutating func run(_ layers: [Layer], _ input: Tensor) -> Tensor {
         var x = input
-        for layer in layers { x = run(layer, x) }
+        var index = 0
+        while index < layers.count {
+            // Without a graph, group/instance norm followed by ReLU is one sweep over the activations.
+            if !GradMode.isEnabled, index + 1 < layers.count, case let .norm(_, kind, channels, _, _) = layers[index],
+               kind == .instance || kind == .group, case .activation(.relu) = layers[index + 1] {
+                let p = take(2)
+                x = x.groupNormReLU(groups: kind == .instance ? channels : 4, weight: p[0], bias: p[1])
+                index += 2
+                continue
+            }
+            x = run(layers[index], x)
+            index += 1
+        }
         return x
     }
 

@@ -4,7 +4,8 @@ import DDKernels
 
 extension NDArray {
     /// Fused group norm of [N, C, ...]; returns the output and the per-(n, group) mean and 1/std.
-    public func groupNorm(groups: Int, gamma: NDArray?, beta: NDArray?, eps: Double)
+    /// `rectify` applies ReLU to the output in the same pass.
+    public func groupNorm(groups: Int, gamma: NDArray?, beta: NDArray?, eps: Double, rectify: Bool = false)
         -> (out: NDArray, mean: NDArray, rstd: NDArray) {
         require(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels not divisible by \(groups)")
         let n = shape[0], c = shape[1], spatial = count / Swift.max(1, n * c)
@@ -16,7 +17,7 @@ extension NDArray {
             GroupNormKernel.forward(n: n, c: c, spatial: spatial, groups: groups, eps: eps, x: pointer(T.self),
                                     gamma: gamma?.pointer(T.self), beta: beta?.pointer(T.self),
                                     out: out.mutablePointer(T.self), mean: mean.mutablePointer(T.self),
-                                    rstd: rstd.mutablePointer(T.self))
+                                    rstd: rstd.mutablePointer(T.self), rectify: rectify)
         }
         if dtype == .float32 { run(Float.self) } else { run(Double.self) }
         return (out, mean, rstd)

@@ -84,6 +84,20 @@ import Testing
         }
     }
 
+    /// Without a graph, norm + ReLU runs as one fused sweep (`groupNormReLU`); it must give exactly what the
+    /// recorded path (group norm, then ReLU) gives, for instance and group norm, and leave other nets alone.
+    @Test func fusedNormReLUMatchesTheRecordedPath() throws {
+        for (name, c) in [("convnet-w8", 1), ("convnet-w8-gn", 3), ("convnet-w8-ln-leakyrelu", 1), ("convnet-w8-bn", 3)] {
+            let net = try network(name, channels: c, size: 28)
+            let params = net.initialParameters(seed: 4)
+            let x = randomTensor([3, c, 28, 28], seed: 5, dtype: .float32)
+            let recorded = net.embed(x, parameters: params).scalars
+            let fused = withNoGrad { net.embed(x, parameters: params) }.scalars
+            #expect(recorded == fused, "\(name)")
+            #expect(recorded.contains { $0 == 0 } || name.contains("leakyrelu") || name.contains("bn"), "\(name): ReLU had nothing to clamp")
+        }
+    }
+
     /// The large evaluation networks with zero weights (the shapes, not the values, are under test).
     @Test(arguments: [("alexnet", 3072), ("vgg11-bn", 512), ("resnet18", 512), ("resnet18-bn-ap", 512 * 9)])
     func largeNetworksOnMNISTGeometry(name: String, embedding: Int) throws {
