@@ -115,29 +115,27 @@ public enum BufferCache {
         return BufferPool(idleLimit: Int(clamping: ProcessInfo.processInfo.physicalMemory / 4))
     }()
 
-    public static func allocate(bytes: Int) -> UnsafeMutableRawPointer { shared.allocate(bytes: bytes) }
-    public static func deallocate(_ raw: UnsafeMutableRawPointer, bytes: Int) { shared.deallocate(raw, bytes: bytes) }
+    /// At least `bytes` bytes (≥ 1), 64-byte aligned, contents undefined: from the pool when large, else malloc.
+    public static func allocate(bytes: Int) -> UnsafeMutableRawPointer {
+        bytes >= threshold ? shared.allocate(bytes: bytes)
+            : UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, bytes), alignment: 64)
+    }
+
+    /// Returns a buffer from `allocate(bytes:)`, with the same `bytes`.
+    public static func deallocate(_ raw: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= threshold { shared.deallocate(raw, bytes: bytes) } else { raw.deallocate() }
+    }
 }
 
-/// Scratch memory for kernels: from the cache when large, from malloc otherwise.
+/// Typed scratch memory for kernels (`BufferCache`); release it with `release()`.
 public struct ScratchBuffer<T> {
     public let pointer: UnsafeMutablePointer<T>
     @usableFromInline let bytes: Int
 
     @inlinable public init(count: Int) {
         bytes = Swift.max(1, count) * MemoryLayout<T>.stride
-        if bytes >= BufferCache.threshold {
-            pointer = BufferCache.allocate(bytes: bytes).bindMemory(to: T.self, capacity: Swift.max(1, count))
-        } else {
-            pointer = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, count))
-        }
+        pointer = BufferCache.allocate(bytes: bytes).bindMemory(to: T.self, capacity: Swift.max(1, count))
     }
 
-    @inlinable public func release() {
-        if bytes >= BufferCache.threshold {
-            BufferCache.deallocate(UnsafeMutableRawPointer(pointer), bytes: bytes)
-        } else {
-            pointer.deallocate()
-        }
-    }
+    @inlinable public func release() { BufferCache.deallocate(UnsafeMutableRawPointer(pointer), bytes: bytes) }
 }

@@ -80,9 +80,9 @@ struct LayerRunner {
         while index < layers.count {
             // Without a graph, group/instance norm followed by ReLU is one sweep over the activations.
             if !GradMode.isEnabled, index + 1 < layers.count, case let .norm(_, kind, channels, _, _) = layers[index],
-               kind == .instance || kind == .group, case .activation(.relu) = layers[index + 1] {
+               let groups = Self.groupCount(kind, channels: channels), case .activation(.relu) = layers[index + 1] {
                 let p = take(2)
-                x = x.groupNormReLU(groups: kind == .instance ? channels : 4, weight: p[0], bias: p[1])
+                x = x.groupNormReLU(groups: groups, weight: p[0], bias: p[1])
                 index += 2
                 continue
             }
@@ -117,16 +117,22 @@ struct LayerRunner {
         }
     }
 
+    /// Groups of the affine group-norm kinds: instance norm is GroupNorm(C, C), group norm GroupNorm(4, C).
+    private static func groupCount(_ kind: NetworkSpec.Norm, channels: Int) -> Int? {
+        switch kind {
+        case .instance: return channels
+        case .group: return 4
+        default: return nil
+        }
+    }
+
     private mutating func normalize(_ x: Tensor, kind: NetworkSpec.Norm, channels: Int) -> Tensor {
         switch kind {
         case .none:
             return x
-        case .instance:
+        case .instance, .group:
             let p = take(2)
-            return x.groupNorm(groups: channels, weight: p[0], bias: p[1])
-        case .group:
-            let p = take(2)
-            return x.groupNorm(groups: 4, weight: p[0], bias: p[1])
+            return x.groupNorm(groups: Self.groupCount(kind, channels: channels)!, weight: p[0], bias: p[1])
         case .layer:
             // LayerNorm over [C, H, W] = one group without affine, then an elementwise [C, H, W] affine.
             let p = take(2)

@@ -25,14 +25,10 @@ public final class ArrayStorage: @unchecked Sendable {
         self.dtype = dtype
         let bytes = max(1, count) * dtype.byteSize
         // Large storage is reused through the kernels' buffer cache (no page faults for repeated shapes).
-        raw = bytes >= BufferCache.threshold
-            ? BufferCache.allocate(bytes: bytes) : UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        raw = BufferCache.allocate(bytes: bytes)
         if zeroed { raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
     }
-    deinit {
-        let bytes = max(1, count) * dtype.byteSize
-        if bytes >= BufferCache.threshold { BufferCache.deallocate(raw, bytes: bytes) } else { raw.deallocate() }
-    }
+    deinit { BufferCache.deallocate(raw, bytes: max(1, count) * dtype.byteSize) }
 }
 
 public enum ShapeError: Error, CustomStringConvertible {
