@@ -47,6 +47,9 @@ struct DDBench: ParsableCommand {
     @Option(help: "Images in the Winograd-vs-im2col agreement check run before any timing.")
     var checkBatch = 64
 
+    @Option(help: "Tuning: elements per Winograd chunk (16 × channels × tiles; default \(Winograd.chunkBudget)).")
+    var winogradChunk: Int?
+
     @Flag(help: .hidden)
     var child = false
 
@@ -55,6 +58,7 @@ struct DDBench: ParsableCommand {
         guard names.contains(workload) else { throw ValidationError("--workload must be one of \(names.joined(separator: ", "))") }
         guard checkBatch >= 1 else { throw ValidationError("--check-batch must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard (winogradChunk ?? 1) >= 1 else { throw ValidationError("--winograd-chunk must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
@@ -65,6 +69,7 @@ struct DDBench: ParsableCommand {
     func run() throws {
         if !compare.isEmpty { print(try Report.compare(compare)); return }
         Threads.set(threads)
+        if let winogradChunk { Winograd.chunkBudget = winogradChunk }
         if child {
             exitWithParent()
             let (context, images) = try makeContext()
@@ -87,6 +92,7 @@ struct DDBench: ParsableCommand {
                 var arguments = ["--workload", name, "--repeat", "\(repeats)", "--threads", "\(threads)", "--seed", "\(seed)", "--child"]
                 if real { arguments.append("--real") }
                 if profile { arguments.append("--profile") }
+                if let winogradChunk { arguments += ["--winograd-chunk", "\(winogradChunk)"] }
                 if let data { arguments += ["--data", data] }
                 record = try Runner.runChild(arguments)
             } else {

@@ -3,7 +3,7 @@ import Foundation
 
 /// The two element types the engine computes in: Float for speed, Double for gradient checks.
 /// Kernels are generic over this protocol and `@inlinable`, so callers get specialised code.
-public protocol KernelFloat: BinaryFloatingPoint, Sendable {
+public protocol KernelFloat: BinaryFloatingPoint, SIMDScalar, Sendable {
     /// C = alpha * op(A) * op(B) + beta * C, row-major, on the calling thread only (OpenBLAS runs
     /// single-threaded; see `gemm` for the threaded form). Safe to call from inside a parallel loop.
     static func gemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,

@@ -13,8 +13,11 @@ public enum Winograd {
     /// Both channel counts must reach this: with few channels the 16 gemms are too thin to pay for the
     /// transforms (e.g. a first layer with one input channel stays on im2col).
     nonisolated(unsafe) public static var minimumChannels = 16
-    /// Target size (elements) of one transformed chunk (16 × channels × tiles); bounds the scratch memory.
-    nonisolated(unsafe) public static var chunkBudget = 4 << 20
+    /// Target size (elements) of one transformed chunk (16 × channels × tiles). Each thread runs its own
+    /// transform → 16 gemms → transform pipeline over its samples, one chunk at a time, so a chunk's
+    /// transformed input and product stay in that core's L2 instead of streaming through memory
+    /// (measured on DC, one thread: 4 Mi elements 5.50 s, 256 Ki 4.64 s, 64 Ki 4.51 s).
+    nonisolated(unsafe) public static var chunkBudget = 64 << 10
 
     @inlinable public static func applies(_ g: ConvGeometry) -> Bool {
         enabled && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
@@ -35,6 +38,12 @@ public enum Winograd {
             let perSample = 16 * Swift.max(inChannels, outChannels) * tilesPerSample
             chunk = Swift.max(1, Swift.min(batch, Winograd.chunkBudget / Swift.max(1, perSample)))
         }
+
+        /// Distance between two of the 16 planes of a transformed [channels, tiles] chunk. The 64 extra
+        /// bytes keep the 16 planes off a common cache set: with planes a multiple of 4 KiB apart, the
+        /// transforms' 16 load or store streams conflicted in L1 (the planes of a 128-channel, 64-tile
+        /// chunk are exactly 32 KiB apart).
+        @inlinable func planeStride(channels: Int, tiles: Int) -> Int { channels * tiles + 16 }
     }
 
     /// U[ξ][o][c] = (G·w[o,c]·Gᵀ)[ξ] for w laid out [outer][inner][3][3]; with `flipTranspose` the plane
@@ -77,25 +86,27 @@ public enum Winograd {
     @inlinable
     static func correlate<T: KernelFloat>(_ p: Plan, input: UnsafePointer<T>, u: UnsafePointer<T>,
                                           bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
-        let cap = p.chunk * p.tilesPerSample
-        let vBuffer = ScratchBuffer<T>(count: 16 * p.inChannels * cap), v = vBuffer.pointer
-        let mBuffer = ScratchBuffer<T>(count: 16 * p.outChannels * cap), m = mBuffer.pointer
-        defer { vBuffer.release(); mBuffer.release() }
-        var first = 0
-        while first < p.batch {
-            let count = Swift.min(p.chunk, p.batch - first), tiles = count * p.tilesPerSample
-            transformInput(p, input: input, first: first, count: count, v: v)
-            // The 16 plane products are independent: whole planes per thread, each gemm on one core.
-            Threads.parallelFor(16) { planes in
-                for xi in planes {
+        let parts = Swift.min(Threads.count, p.batch), cap = p.chunk * p.tilesPerSample
+        Threads.parallelParts(parts) { part in
+            let vBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.inChannels, tiles: cap)), v = vBuffer.pointer
+            let mBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.outChannels, tiles: cap)), m = mBuffer.pointer
+            defer { vBuffer.release(); mBuffer.release() }
+            var first = p.batch * part / parts
+            let end = p.batch * (part + 1) / parts
+            while first < end {
+                let count = Swift.min(p.chunk, end - first), tiles = count * p.tilesPerSample
+                let vPlane = p.planeStride(channels: p.inChannels, tiles: tiles)
+                let mPlane = p.planeStride(channels: p.outChannels, tiles: tiles)
+                transformInput(p, input: input, first: first, count: count, v: v)
+                for xi in 0..<16 {
                     T.gemmSerial(transA: false, transB: false, m: p.outChannels, n: tiles, k: p.inChannels, alpha: 1,
                                  a: u + xi * p.outChannels * p.inChannels, lda: p.inChannels,
-                                 b: v + xi * p.inChannels * tiles, ldb: tiles, beta: 0,
-                                 c: m + xi * p.outChannels * tiles, ldc: tiles)
+                                 b: v + xi * vPlane, ldb: tiles, beta: 0,
+                                 c: m + xi * mPlane, ldc: tiles)
                 }
+                transformOutput(p, m: m, first: first, count: count, bias: bias, output: output)
+                first += count
             }
-            transformOutput(p, m: m, first: first, count: count, bias: bias, output: output)
-            first += count
         }
     }
 
@@ -130,24 +141,41 @@ public enum Winograd {
         let p = Plan(batch: g.batch, inChannels: g.inChannels, inH: g.height, inW: g.width,
                      outChannels: g.outChannels, outH: g.outHeight, outW: g.outWidth, padH: g.padH, padW: g.padW)
         let cap = p.chunk * p.tilesPerSample, pairs = g.outChannels * g.inChannels
-        let vBuffer = ScratchBuffer<T>(count: 16 * p.inChannels * cap), v = vBuffer.pointer
-        let dmBuffer = ScratchBuffer<T>(count: 16 * p.outChannels * cap), dm = dmBuffer.pointer
-        let duBuffer = ScratchBuffer<T>(count: 16 * pairs), du = duBuffer.pointer
-        defer { vBuffer.release(); dmBuffer.release(); duBuffer.release() }
-        du.update(repeating: 0, count: 16 * pairs)
-        var first = 0
-        while first < p.batch {
-            let count = Swift.min(p.chunk, p.batch - first), tiles = count * p.tilesPerSample
-            transformInput(p, input: input, first: first, count: count, v: v)
-            transformGradOutput(p, gradOutput: gradOutput, first: first, count: count, dm: dm)
-            Threads.parallelFor(16) { planes in
-                for xi in planes {
+        // One dU accumulator per thread (summed below): the sum over samples is split by thread count, so
+        // results agree across thread counts up to rounding only.
+        let parts = Swift.min(Threads.count, p.batch)
+        let duBuffer = ScratchBuffer<T>(count: parts * 16 * pairs), du = duBuffer.pointer
+        defer { duBuffer.release() }
+        Threads.parallelParts(parts) { part in
+            let vBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.inChannels, tiles: cap)), v = vBuffer.pointer
+            let dmBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.outChannels, tiles: cap)), dm = dmBuffer.pointer
+            defer { vBuffer.release(); dmBuffer.release() }
+            let partial = du + part * 16 * pairs
+            var first = p.batch * part / parts
+            let end = p.batch * (part + 1) / parts
+            var beta: T = 0
+            while first < end {
+                let count = Swift.min(p.chunk, end - first), tiles = count * p.tilesPerSample
+                let vPlane = p.planeStride(channels: p.inChannels, tiles: tiles)
+                let mPlane = p.planeStride(channels: p.outChannels, tiles: tiles)
+                transformInput(p, input: input, first: first, count: count, v: v)
+                transformGradOutput(p, gradOutput: gradOutput, first: first, count: count, dm: dm)
+                for xi in 0..<16 {
                     T.gemmSerial(transA: false, transB: true, m: p.outChannels, n: p.inChannels, k: tiles, alpha: 1,
-                                 a: dm + xi * p.outChannels * tiles, lda: tiles, b: v + xi * p.inChannels * tiles,
-                                 ldb: tiles, beta: 1, c: du + xi * pairs, ldc: p.inChannels)
+                                 a: dm + xi * mPlane, lda: tiles, b: v + xi * vPlane,
+                                 ldb: tiles, beta: beta, c: partial + xi * pairs, ldc: p.inChannels)
+                }
+                beta = 1
+                first += count
+            }
+        }
+        if parts > 1 {
+            Threads.parallelFor(16 * pairs, grain: 1 << 14) { range in
+                for part in 1..<parts {
+                    let partial = du + part * 16 * pairs
+                    for i in range { du[i] += partial[i] }
                 }
             }
-            first += count
         }
         // dW = Gᵀ·dU·G with Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
         let half: T = 0.5

@@ -1,47 +1,61 @@
-/// The three tile transforms of Winograd F(2×2, 3×3), one row of tiles at a time: every pass is a simple
-/// loop over a whole image row (contiguous loads and stores the compiler vectorises) instead of 16 scattered
-/// stores per tile.
+/// The three tile transforms of Winograd F(2×2, 3×3), one row of tiles at a time: every pass is a loop over
+/// a whole image row in SIMD4 blocks of tiles instead of 16 scattered stores per tile. Each runs on the
+/// calling thread: the callers split the work by samples.
 extension Winograd {
     /// V[ξ][c][t] = (Bᵀ·d·B)[ξ] for every 4×4 input tile d of samples first..<first+count (zero outside).
+    /// Each image is first copied into a zero-bordered buffer and every pass finishes before the next one
+    /// reads its results (reading values just stored at other offsets defeats store forwarding); the
+    /// passes are written with SIMD4 because the compiler's alias checks kept its own vector loops off.
     @inlinable
     static func transformInput<T: KernelFloat>(_ p: Plan, input: UnsafePointer<T>, first: Int, count: Int,
                                                v: UnsafeMutablePointer<T>) {
-        let tiles = count * p.tilesPerSample, plane = p.inChannels * tiles
-        let h = p.inH, w = p.inW, cols = p.tileCols, wp = 2 * cols + 2
-        // Padded row x reads input column x − padW.
-        let lo = Swift.max(0, p.padW), hi = Swift.max(lo, Swift.min(wp, p.padW + w))
-        Threads.parallelFor(count * p.inChannels) { range in
-            let rows = UnsafeMutablePointer<T>.allocate(capacity: 8 * wp)
-            defer { rows.deallocate() }
-            let comb = rows + 4 * wp
-            for item in range {
-                let s = item / p.inChannels, c = item % p.inChannels
-                let image = input + ((first + s) * p.inChannels + c) * h * w
-                let base = v + c * tiles + s * p.tilesPerSample
-                for ty in 0..<p.tileRows {
-                    for r in 0..<4 {
-                        let y = 2 * ty - p.padH + r, dst = rows + r * wp
-                        if y < 0 || y >= h { dst.update(repeating: 0, count: wp); continue }
-                        dst.update(repeating: 0, count: lo)
-                        if lo < hi { (dst + lo).update(from: image + y * w + lo - p.padW, count: hi - lo) }
-                        (dst + hi).update(repeating: 0, count: wp - hi)
+        let tiles = count * p.tilesPerSample, plane = p.planeStride(channels: p.inChannels, tiles: tiles)
+        let h = p.inH, w = p.inW, rowsOfTiles = p.tileRows, cols = p.tileCols, blocks = cols / 4
+        let hp = 2 * rowsOfTiles + 2
+        // Row stride: room for the two 8-wide loads of every 4-tile block, a multiple of 4.
+        let stride = (Swift.max(2 * cols + 2, 8 * ((cols + 3) / 4) + 2) + 3) / 4 * 4
+        // Padded pixel (y, x) is input pixel (y − padH, x − padW); the border stays zero for every image.
+        let lo = Swift.max(0, p.padW), hi = Swift.max(lo, Swift.min(2 * cols + 2, p.padW + w))
+        let top = Swift.max(0, p.padH), bottom = Swift.max(top, Swift.min(hp, p.padH + h))
+        let padded = UnsafeMutablePointer<T>.allocate(capacity: hp * stride + 4 * rowsOfTiles * stride)
+        defer { padded.deallocate() }
+        padded.update(repeating: 0, count: hp * stride + 4 * rowsOfTiles * stride)
+        let comb = padded + hp * stride
+        for item in 0..<(count * p.inChannels) {
+            let s = item / p.inChannels, c = item % p.inChannels
+            let image = input + ((first + s) * p.inChannels + c) * h * w
+            if lo < hi {
+                for y in top..<bottom {
+                    (padded + y * stride + lo).update(from: image + (y - p.padH) * w + lo - p.padW, count: hi - lo)
+                }
+            }
+            // Bᵀ·d down the columns of every row of tiles.
+            for ty in 0..<rowsOfTiles {
+                let r0 = UnsafePointer(padded + 2 * ty * stride), r1 = r0 + stride, r2 = r0 + 2 * stride, r3 = r0 + 3 * stride
+                let c0 = comb + 4 * ty * stride, c1 = c0 + stride, c2 = c0 + 2 * stride, c3 = c0 + 3 * stride
+                var x = 0
+                while x < stride {
+                    let a = load4(r0 + x), b = load4(r1 + x), cc = load4(r2 + x), d = load4(r3 + x)
+                    store4(a - cc, c0 + x); store4(b + cc, c1 + x); store4(cc - b, c2 + x); store4(b - d, c3 + x)
+                    x += 4
+                }
+            }
+            // ·B along each row, one output plane per column of B.
+            let base = v + c * tiles + s * p.tilesPerSample
+            for ty in 0..<rowsOfTiles {
+                for r in 0..<4 {
+                    let src = UnsafePointer(comb + (4 * ty + r) * stride), out = base + ty * cols
+                    let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
+                    let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
+                    for q in 0..<blocks {
+                        let ab = load8(src + 8 * q), cd = load8(src + 8 * q + 2)
+                        let a = ab.evenHalf, b = ab.oddHalf, cc = cd.evenHalf, d = cd.oddHalf
+                        store4(a - cc, o0 + 4 * q); store4(b + cc, o1 + 4 * q)
+                        store4(cc - b, o2 + 4 * q); store4(b - d, o3 + 4 * q)
                     }
-                    // Bᵀ·d down the columns.
-                    let r0 = rows, r1 = rows + wp, r2 = rows + 2 * wp, r3 = rows + 3 * wp
-                    let c0 = comb, c1 = comb + wp, c2 = comb + 2 * wp, c3 = comb + 3 * wp
-                    for x in 0..<wp {
-                        let a = r0[x], b = r1[x], cc = r2[x], d = r3[x]
-                        c0[x] = a - cc; c1[x] = b + cc; c2[x] = cc - b; c3[x] = b - d
-                    }
-                    // ·B along each row, one output plane per column of B.
-                    for r in 0..<4 {
-                        let src = comb + r * wp, out = base + ty * cols
-                        let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
-                        let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
-                        for tx in 0..<cols {
-                            let a = src[2 * tx], b = src[2 * tx + 1], cc = src[2 * tx + 2], d = src[2 * tx + 3]
-                            o0[tx] = a - cc; o1[tx] = b + cc; o2[tx] = cc - b; o3[tx] = b - d
-                        }
+                    for tx in (4 * blocks)..<cols {
+                        let a = src[2 * tx], b = src[2 * tx + 1], cc = src[2 * tx + 2], d = src[2 * tx + 3]
+                        o0[tx] = a - cc; o1[tx] = b + cc; o2[tx] = cc - b; o3[tx] = b - d
                     }
                 }
             }
@@ -52,79 +66,110 @@ extension Winograd {
     @inlinable
     static func transformOutput<T: KernelFloat>(_ p: Plan, m: UnsafePointer<T>, first: Int, count: Int,
                                                 bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
-        let tiles = count * p.tilesPerSample, plane = p.outChannels * tiles
+        let tiles = count * p.tilesPerSample, plane = p.planeStride(channels: p.outChannels, tiles: tiles)
         let h = p.outH, w = p.outW, cols = p.tileCols, fullCols = w / 2
-        Threads.parallelFor(count * p.outChannels) { range in
-            let e = UnsafeMutablePointer<T>.allocate(capacity: 8 * cols)
-            defer { e.deallocate() }
-            for item in range {
-                let s = item / p.outChannels, o = item % p.outChannels
-                let image = output + ((first + s) * p.outChannels + o) * h * w
-                let add = bias.map { $0[o] } ?? 0
-                let base = m + o * tiles + s * p.tilesPerSample
-                for ty in 0..<p.tileRows {
-                    // Aᵀ·M: rows 0 and 1 of the 2×4 intermediate for each column q, for all tiles of the row.
-                    for q in 0..<4 {
-                        let m0 = base + q * plane + ty * cols, m1 = m0 + 4 * plane, m2 = m0 + 8 * plane, m3 = m0 + 12 * plane
-                        let top = e + q * cols, bottom = e + (4 + q) * cols
-                        for tx in 0..<cols {
-                            let b = m1[tx], c = m2[tx]
-                            top[tx] = m0[tx] + b + c; bottom[tx] = b - c - m3[tx]
-                        }
+        let blocks = cols / 4, fullBlocks = fullCols / 4
+        let e = UnsafeMutablePointer<T>.allocate(capacity: 8 * cols)
+        defer { e.deallocate() }
+        for item in 0..<(count * p.outChannels) {
+            let s = item / p.outChannels, o = item % p.outChannels
+            let image = output + ((first + s) * p.outChannels + o) * h * w
+            let add = bias.map { $0[o] } ?? 0, add4 = SIMD4<T>(repeating: add)
+            let base = m + o * tiles + s * p.tilesPerSample
+            for ty in 0..<p.tileRows {
+                // Aᵀ·M: rows 0 and 1 of the 2×4 intermediate for each column q, for all tiles of the row.
+                for q in 0..<4 {
+                    let m0 = base + q * plane + ty * cols, m1 = m0 + 4 * plane, m2 = m0 + 8 * plane, m3 = m0 + 12 * plane
+                    let top = e + q * cols, bottom = e + (4 + q) * cols
+                    for k in 0..<blocks {
+                        let x = 4 * k
+                        let b = load4(m1 + x), c = load4(m2 + x)
+                        store4(load4(m0 + x) + b + c, top + x); store4(b - c - load4(m3 + x), bottom + x)
                     }
-                    for r in 0..<2 where 2 * ty + r < h {
-                        let row = image + (2 * ty + r) * w
-                        let e0 = e + 4 * r * cols, e1 = e0 + cols, e2 = e0 + 2 * cols, e3 = e0 + 3 * cols
-                        for tx in 0..<fullCols {
-                            let b = e1[tx], c = e2[tx]
-                            row[2 * tx] = e0[tx] + b + c + add; row[2 * tx + 1] = b - c - e3[tx] + add
-                        }
-                        if fullCols < cols { row[2 * fullCols] = e0[fullCols] + e1[fullCols] + e2[fullCols] + add }
+                    for tx in (4 * blocks)..<cols {
+                        let b = m1[tx], c = m2[tx]
+                        top[tx] = m0[tx] + b + c; bottom[tx] = b - c - m3[tx]
+                    }
+                }
+                // ·A along each row: output pixels 2tx and 2tx + 1, interleaved.
+                for r in 0..<2 where 2 * ty + r < h {
+                    let row = image + (2 * ty + r) * w
+                    let e0 = UnsafePointer(e + 4 * r * cols), e1 = e0 + cols, e2 = e0 + 2 * cols, e3 = e0 + 3 * cols
+                    for k in 0..<fullBlocks {
+                        let x = 4 * k, b = load4(e1 + x), c = load4(e2 + x)
+                        let even = load4(e0 + x) + b + c + add4, odd = b - c - load4(e3 + x) + add4
+                        UnsafeMutableRawPointer(row + 2 * x).storeBytes(
+                            of: SIMD8(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3]), as: SIMD8<T>.self)
+                    }
+                    for tx in (4 * fullBlocks)..<fullCols {
+                        let b = e1[tx], c = e2[tx]
+                        row[2 * tx] = e0[tx] + b + c + add; row[2 * tx + 1] = b - c - e3[tx] + add
+                    }
+                    if fullCols < cols { row[2 * fullCols] = e0[fullCols] + e1[fullCols] + e2[fullCols] + add }
+                }
+            }
+        }
+    }
+
+    /// dM[ξ][o][t] = (A·dY·Aᵀ)[ξ] for every 2×2 output-gradient tile (zero outside the output); the same
+    /// pass structure as `transformInput`.
+    @inlinable
+    static func transformGradOutput<T: KernelFloat>(_ p: Plan, gradOutput: UnsafePointer<T>, first: Int, count: Int,
+                                                    dm: UnsafeMutablePointer<T>) {
+        let tiles = count * p.tilesPerSample, plane = p.planeStride(channels: p.outChannels, tiles: tiles)
+        let h = p.outH, w = p.outW, rowsOfTiles = p.tileRows, cols = p.tileCols, blocks = cols / 4
+        let stride = (2 * cols + 3) / 4 * 4, hp = 2 * rowsOfTiles
+        let padded = UnsafeMutablePointer<T>.allocate(capacity: hp * stride + 4 * rowsOfTiles * stride)
+        defer { padded.deallocate() }
+        padded.update(repeating: 0, count: hp * stride + 4 * rowsOfTiles * stride)
+        let comb = padded + hp * stride
+        for item in 0..<(count * p.outChannels) {
+            let s = item / p.outChannels, o = item % p.outChannels
+            let image = gradOutput + ((first + s) * p.outChannels + o) * h * w
+            for y in 0..<h { (padded + y * stride).update(from: image + y * w, count: w) }
+            // A·dY down the columns: rows d0, d0 + d1, d0 − d1, −d1.
+            for ty in 0..<rowsOfTiles {
+                let d0 = UnsafePointer(padded + 2 * ty * stride), d1 = d0 + stride
+                let c0 = comb + 4 * ty * stride, c1 = c0 + stride, c2 = c0 + 2 * stride, c3 = c0 + 3 * stride
+                var x = 0
+                while x < stride {
+                    let a = load4(d0 + x), b = load4(d1 + x)
+                    store4(a, c0 + x); store4(a + b, c1 + x); store4(a - b, c2 + x); store4(-b, c3 + x)
+                    x += 4
+                }
+            }
+            // ·Aᵀ along each row.
+            let base = dm + o * tiles + s * p.tilesPerSample
+            for ty in 0..<rowsOfTiles {
+                for r in 0..<4 {
+                    let src = UnsafePointer(comb + (4 * ty + r) * stride), out = base + ty * cols
+                    let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
+                    let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
+                    for k in 0..<blocks {
+                        let ab = load8(src + 8 * k), a = ab.evenHalf, b = ab.oddHalf
+                        store4(a, o0 + 4 * k); store4(a + b, o1 + 4 * k); store4(a - b, o2 + 4 * k); store4(-b, o3 + 4 * k)
+                    }
+                    for tx in (4 * blocks)..<cols {
+                        let a = src[2 * tx], b = src[2 * tx + 1]
+                        o0[tx] = a; o1[tx] = a + b; o2[tx] = a - b; o3[tx] = -b
                     }
                 }
             }
         }
     }
 
-    /// dM[ξ][o][t] = (A·dY·Aᵀ)[ξ] for every 2×2 output-gradient tile (zero outside the output).
-    @inlinable
-    static func transformGradOutput<T: KernelFloat>(_ p: Plan, gradOutput: UnsafePointer<T>, first: Int, count: Int,
-                                                    dm: UnsafeMutablePointer<T>) {
-        let tiles = count * p.tilesPerSample, plane = p.outChannels * tiles
-        let h = p.outH, w = p.outW, cols = p.tileCols, wp = 2 * cols
-        Threads.parallelFor(count * p.outChannels) { range in
-            let rows = UnsafeMutablePointer<T>.allocate(capacity: 6 * wp)
-            defer { rows.deallocate() }
-            let d0 = rows, d1 = rows + wp, comb = rows + 2 * wp
-            for item in range {
-                let s = item / p.outChannels, o = item % p.outChannels
-                let image = gradOutput + ((first + s) * p.outChannels + o) * h * w
-                let base = dm + o * tiles + s * p.tilesPerSample
-                for ty in 0..<p.tileRows {
-                    for r in 0..<2 {
-                        let y = 2 * ty + r, dst = r == 0 ? d0 : d1
-                        if y >= h { dst.update(repeating: 0, count: wp); continue }
-                        dst.update(from: image + y * w, count: w)
-                        (dst + w).update(repeating: 0, count: wp - w)
-                    }
-                    // A·dY down the columns: rows d0, d0 + d1, d0 − d1, −d1.
-                    let c0 = comb, c1 = comb + wp, c2 = comb + 2 * wp, c3 = comb + 3 * wp
-                    for x in 0..<wp {
-                        let a = d0[x], b = d1[x]
-                        c0[x] = a; c1[x] = a + b; c2[x] = a - b; c3[x] = -b
-                    }
-                    // ·Aᵀ along each row.
-                    for r in 0..<4 {
-                        let src = comb + r * wp, out = base + ty * cols
-                        let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
-                        let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
-                        for tx in 0..<cols {
-                            let a = src[2 * tx], b = src[2 * tx + 1]
-                            o0[tx] = a; o1[tx] = a + b; o2[tx] = a - b; o3[tx] = -b
-                        }
-                    }
-                }
-            }
-        }
+    @inlinable @inline(__always)
+    static func load4<T: KernelFloat>(_ q: UnsafePointer<T>) -> SIMD4<T> {
+        UnsafeRawPointer(q).loadUnaligned(as: SIMD4<T>.self)
+    }
+
+    @inlinable @inline(__always)
+    static func load8<T: KernelFloat>(_ q: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(q).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inlinable @inline(__always)
+    static func store4<T: KernelFloat>(_ x: SIMD4<T>, _ q: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(q).storeBytes(of: x, as: SIMD4<T>.self)
     }
 }

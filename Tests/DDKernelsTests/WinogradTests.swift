@@ -20,13 +20,16 @@ func naiveConvGrads(_ g: ConvGeometry, _ x: [Double], _ w: [Double], _ gy: [Doub
 
 @Suite struct WinogradTests {
     /// Odd and even output sizes (partial edge tiles), padding 0–3 (padding 3 gives the input gradient a
-    /// negative padding, i.e. a crop), non-square images, more input than output channels and vice versa.
+    /// negative padding, i.e. a crop), non-square images, more input than output channels and vice versa;
+    /// rows of 8 and 10 tiles run the 4-tile SIMD blocks, the latter with a scalar tail and an odd edge.
     static let geometries = [
         ConvGeometry(batch: 2, inChannels: 3, height: 6, width: 6, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         ConvGeometry(batch: 3, inChannels: 2, height: 7, width: 5, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         ConvGeometry(batch: 1, inChannels: 4, height: 8, width: 9, outChannels: 2, kernelH: 3, kernelW: 3),
         ConvGeometry(batch: 2, inChannels: 2, height: 5, width: 6, outChannels: 3, kernelH: 3, kernelW: 3, padH: 3, padW: 2),
         ConvGeometry(batch: 2, inChannels: 1, height: 3, width: 4, outChannels: 2, kernelH: 3, kernelW: 3, padH: 0, padW: 1),
+        ConvGeometry(batch: 3, inChannels: 2, height: 9, width: 19, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
+        ConvGeometry(batch: 2, inChannels: 3, height: 6, width: 18, outChannels: 2, kernelH: 3, kernelW: 3, padH: 2, padW: 0),
     ]
 
     @Test(arguments: geometries)
@@ -83,10 +86,11 @@ func naiveConvGrads(_ g: ConvGeometry, _ x: [Double], _ w: [Double], _ gy: [Doub
         let saved = Threads.count, budget = Winograd.chunkBudget
         Threads.set(1); let one = run()
         Threads.set(2); let two = run()
+        Threads.set(3); let three = run()  // samples split 1 / 2 / 2 over the threads
         Winograd.chunkBudget = 2 * 16 * 4 * 12  // two samples (12 tiles each) per chunk
         let chunked = run()
         Winograd.chunkBudget = budget; Threads.set(saved)
         let ref = naiveConv(g, x, w, b) + { let r = naiveConvGrads(g, x, w, gy); return r.0 + r.1 }()
-        for a in [one, two, chunked] { #expect(zip(a, ref).allSatisfy { Swift.abs($0 - $1) < 1e-12 }) }
+        for a in [one, two, three, chunked] { #expect(zip(a, ref).allSatisfy { Swift.abs($0 - $1) < 1e-12 }) }
     }
 }
