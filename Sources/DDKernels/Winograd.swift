@@ -46,12 +46,16 @@ public enum Winograd {
         @inlinable func planeStride(channels: Int, tiles: Int) -> Int { channels * tiles + 16 }
     }
 
+    /// Distance between two planes of transformed weights: 64 bytes more than a plane, for the reason
+    /// given at `Plan.planeStride`.
+    @inlinable static func weightPlaneStride(_ pairs: Int) -> Int { pairs + 16 }
+
     /// U[ξ][o][c] = (G·w[o,c]·Gᵀ)[ξ] for w laid out [outer][inner][3][3]; with `flipTranspose` the plane
     /// holds the input-gradient kernel: U[ξ][c][o] = G·flip(w[o,c])·Gᵀ.
     @inlinable
     static func transformWeights<T: KernelFloat>(_ w: UnsafePointer<T>, outer: Int, inner: Int, flipTranspose: Bool,
                                                  into u: UnsafeMutablePointer<T>) {
-        let plane = outer * inner
+        let plane = weightPlaneStride(outer * inner)
         let half: T = 0.5
         // Called for every Winograd product (several per layer and step when differentiating twice):
         // parallel over output channels, no heap traffic per kernel.
@@ -100,7 +104,7 @@ public enum Winograd {
                 transformInput(p, input: input, first: first, count: count, v: v)
                 for xi in 0..<16 {
                     T.gemmSerial(transA: false, transB: false, m: p.outChannels, n: tiles, k: p.inChannels, alpha: 1,
-                                 a: u + xi * p.outChannels * p.inChannels, lda: p.inChannels,
+                                 a: u + xi * weightPlaneStride(p.outChannels * p.inChannels), lda: p.inChannels,
                                  b: v + xi * vPlane, ldb: tiles, beta: 0,
                                  c: m + xi * mPlane, ldc: tiles)
                 }
@@ -116,7 +120,7 @@ public enum Winograd {
                                                bias: UnsafePointer<T>?, output: UnsafeMutablePointer<T>) {
         let p = Plan(batch: g.batch, inChannels: g.inChannels, inH: g.height, inW: g.width,
                      outChannels: g.outChannels, outH: g.outHeight, outW: g.outWidth, padH: g.padH, padW: g.padW)
-        let uBuffer = ScratchBuffer<T>(count: 16 * g.outChannels * g.inChannels), u = uBuffer.pointer
+        let uBuffer = ScratchBuffer<T>(count: 16 * weightPlaneStride(g.outChannels * g.inChannels)), u = uBuffer.pointer
         defer { uBuffer.release() }
         transformWeights(weight, outer: g.outChannels, inner: g.inChannels, flipTranspose: false, into: u)
         correlate(p, input: input, u: u, bias: bias, output: output)
@@ -128,7 +132,7 @@ public enum Winograd {
                                                  weight: UnsafePointer<T>, gradInput: UnsafeMutablePointer<T>) {
         let p = Plan(batch: g.batch, inChannels: g.outChannels, inH: g.outHeight, inW: g.outWidth,
                      outChannels: g.inChannels, outH: g.height, outW: g.width, padH: 2 - g.padH, padW: 2 - g.padW)
-        let uBuffer = ScratchBuffer<T>(count: 16 * g.outChannels * g.inChannels), u = uBuffer.pointer
+        let uBuffer = ScratchBuffer<T>(count: 16 * weightPlaneStride(g.outChannels * g.inChannels)), u = uBuffer.pointer
         defer { uBuffer.release() }
         transformWeights(weight, outer: g.outChannels, inner: g.inChannels, flipTranspose: true, into: u)
         correlate(p, input: gradOutput, u: u, bias: nil, output: gradInput)
@@ -140,17 +144,17 @@ public enum Winograd {
                                                   gradOutput: UnsafePointer<T>, gradWeight: UnsafeMutablePointer<T>) {
         let p = Plan(batch: g.batch, inChannels: g.inChannels, inH: g.height, inW: g.width,
                      outChannels: g.outChannels, outH: g.outHeight, outW: g.outWidth, padH: g.padH, padW: g.padW)
-        let cap = p.chunk * p.tilesPerSample, pairs = g.outChannels * g.inChannels
+        let cap = p.chunk * p.tilesPerSample, pairs = g.outChannels * g.inChannels, plane = weightPlaneStride(pairs)
         // One dU accumulator per thread (summed below): the sum over samples is split by thread count, so
         // results agree across thread counts up to rounding only.
         let parts = Swift.min(Threads.count, p.batch)
-        let duBuffer = ScratchBuffer<T>(count: parts * 16 * pairs), du = duBuffer.pointer
+        let duBuffer = ScratchBuffer<T>(count: parts * 16 * plane), du = duBuffer.pointer
         defer { duBuffer.release() }
         Threads.parallelParts(parts) { part in
             let vBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.inChannels, tiles: cap)), v = vBuffer.pointer
             let dmBuffer = ScratchBuffer<T>(count: 16 * p.planeStride(channels: p.outChannels, tiles: cap)), dm = dmBuffer.pointer
             defer { vBuffer.release(); dmBuffer.release() }
-            let partial = du + part * 16 * pairs
+            let partial = du + part * 16 * plane
             var first = p.batch * part / parts
             let end = p.batch * (part + 1) / parts
             var beta: T = 0
@@ -163,16 +167,16 @@ public enum Winograd {
                 for xi in 0..<16 {
                     T.gemmSerial(transA: false, transB: true, m: p.outChannels, n: p.inChannels, k: tiles, alpha: 1,
                                  a: dm + xi * mPlane, lda: tiles, b: v + xi * vPlane,
-                                 ldb: tiles, beta: beta, c: partial + xi * pairs, ldc: p.inChannels)
+                                 ldb: tiles, beta: beta, c: partial + xi * plane, ldc: p.inChannels)
                 }
                 beta = 1
                 first += count
             }
         }
         if parts > 1 {
-            Threads.parallelFor(16 * pairs, grain: 1 << 14) { range in
+            Threads.parallelFor(16 * plane, grain: 1 << 14) { range in
                 for part in 1..<parts {
-                    let partial = du + part * 16 * pairs
+                    let partial = du + part * 16 * plane
                     for i in range { du[i] += partial[i] }
                 }
             }
@@ -183,8 +187,8 @@ public enum Winograd {
             var t = [T](repeating: 0, count: 12)  // Gᵀ·dU: 3×4, reused for every pair of the range
             for pair in range {
                 for q in 0..<4 {
-                    let a = du[q * pairs + pair], b = du[(4 + q) * pairs + pair]
-                    let c = du[(8 + q) * pairs + pair], d = du[(12 + q) * pairs + pair]
+                    let a = du[q * plane + pair], b = du[(4 + q) * plane + pair]
+                    let c = du[(8 + q) * plane + pair], d = du[(12 + q) * plane + pair]
                     t[q] = a + half * (b + c); t[4 + q] = half * (b - c); t[8 + q] = half * (b + c) + d
                 }
                 let dst = gradWeight + pair * 9
