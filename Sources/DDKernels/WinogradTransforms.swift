@@ -35,8 +35,8 @@ extension Winograd {
                 let c0 = comb + 4 * ty * stride, c1 = c0 + stride, c2 = c0 + 2 * stride, c3 = c0 + 3 * stride
                 var x = 0
                 while x < stride {
-                    let a = load4(r0 + x), b = load4(r1 + x), cc = load4(r2 + x), d = load4(r3 + x)
-                    store4(a - cc, c0 + x); store4(b + cc, c1 + x); store4(cc - b, c2 + x); store4(b - d, c3 + x)
+                    let a = Lanes.load4(r0 + x), b = Lanes.load4(r1 + x), cc = Lanes.load4(r2 + x), d = Lanes.load4(r3 + x)
+                    Lanes.store4(a - cc, c0 + x); Lanes.store4(b + cc, c1 + x); Lanes.store4(cc - b, c2 + x); Lanes.store4(b - d, c3 + x)
                     x += 4
                 }
             }
@@ -48,10 +48,10 @@ extension Winograd {
                     let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
                     let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
                     for q in 0..<blocks {
-                        let ab = load8(src + 8 * q), cd = load8(src + 8 * q + 2)
+                        let ab = Lanes.load8(src + 8 * q), cd = Lanes.load8(src + 8 * q + 2)
                         let a = ab.evenHalf, b = ab.oddHalf, cc = cd.evenHalf, d = cd.oddHalf
-                        store4(a - cc, o0 + 4 * q); store4(b + cc, o1 + 4 * q)
-                        store4(cc - b, o2 + 4 * q); store4(b - d, o3 + 4 * q)
+                        Lanes.store4(a - cc, o0 + 4 * q); Lanes.store4(b + cc, o1 + 4 * q)
+                        Lanes.store4(cc - b, o2 + 4 * q); Lanes.store4(b - d, o3 + 4 * q)
                     }
                     for tx in (4 * blocks)..<cols {
                         let a = src[2 * tx], b = src[2 * tx + 1], cc = src[2 * tx + 2], d = src[2 * tx + 3]
@@ -83,8 +83,8 @@ extension Winograd {
                     let top = e + q * cols, bottom = e + (4 + q) * cols
                     for k in 0..<blocks {
                         let x = 4 * k
-                        let b = load4(m1 + x), c = load4(m2 + x)
-                        store4(load4(m0 + x) + b + c, top + x); store4(b - c - load4(m3 + x), bottom + x)
+                        let b = Lanes.load4(m1 + x), c = Lanes.load4(m2 + x)
+                        Lanes.store4(Lanes.load4(m0 + x) + b + c, top + x); Lanes.store4(b - c - Lanes.load4(m3 + x), bottom + x)
                     }
                     for tx in (4 * blocks)..<cols {
                         let b = m1[tx], c = m2[tx]
@@ -96,8 +96,8 @@ extension Winograd {
                     let row = image + (2 * ty + r) * w
                     let e0 = UnsafePointer(e + 4 * r * cols), e1 = e0 + cols, e2 = e0 + 2 * cols, e3 = e0 + 3 * cols
                     for k in 0..<fullBlocks {
-                        let x = 4 * k, b = load4(e1 + x), c = load4(e2 + x)
-                        let even = load4(e0 + x) + b + c + add4, odd = b - c - load4(e3 + x) + add4
+                        let x = 4 * k, b = Lanes.load4(e1 + x), c = Lanes.load4(e2 + x)
+                        let even = Lanes.load4(e0 + x) + b + c + add4, odd = b - c - Lanes.load4(e3 + x) + add4
                         UnsafeMutableRawPointer(row + 2 * x).storeBytes(
                             of: SIMD8(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3]), as: SIMD8<T>.self)
                     }
@@ -133,8 +133,8 @@ extension Winograd {
                 let c0 = comb + 4 * ty * stride, c1 = c0 + stride, c2 = c0 + 2 * stride, c3 = c0 + 3 * stride
                 var x = 0
                 while x < stride {
-                    let a = load4(d0 + x), b = load4(d1 + x)
-                    store4(a, c0 + x); store4(a + b, c1 + x); store4(a - b, c2 + x); store4(-b, c3 + x)
+                    let a = Lanes.load4(d0 + x), b = Lanes.load4(d1 + x)
+                    Lanes.store4(a, c0 + x); Lanes.store4(a + b, c1 + x); Lanes.store4(a - b, c2 + x); Lanes.store4(-b, c3 + x)
                     x += 4
                 }
             }
@@ -146,8 +146,8 @@ extension Winograd {
                     let o0 = out + (4 * r) * plane, o1 = out + (4 * r + 1) * plane
                     let o2 = out + (4 * r + 2) * plane, o3 = out + (4 * r + 3) * plane
                     for k in 0..<blocks {
-                        let ab = load8(src + 8 * k), a = ab.evenHalf, b = ab.oddHalf
-                        store4(a, o0 + 4 * k); store4(a + b, o1 + 4 * k); store4(a - b, o2 + 4 * k); store4(-b, o3 + 4 * k)
+                        let ab = Lanes.load8(src + 8 * k), a = ab.evenHalf, b = ab.oddHalf
+                        Lanes.store4(a, o0 + 4 * k); Lanes.store4(a + b, o1 + 4 * k); Lanes.store4(a - b, o2 + 4 * k); Lanes.store4(-b, o3 + 4 * k)
                     }
                     for tx in (4 * blocks)..<cols {
                         let a = src[2 * tx], b = src[2 * tx + 1]
@@ -156,20 +156,5 @@ extension Winograd {
                 }
             }
         }
-    }
-
-    @inlinable @inline(__always)
-    static func load4<T: KernelFloat>(_ q: UnsafePointer<T>) -> SIMD4<T> {
-        UnsafeRawPointer(q).loadUnaligned(as: SIMD4<T>.self)
-    }
-
-    @inlinable @inline(__always)
-    static func load8<T: KernelFloat>(_ q: UnsafePointer<T>) -> SIMD8<T> {
-        UnsafeRawPointer(q).loadUnaligned(as: SIMD8<T>.self)
-    }
-
-    @inlinable @inline(__always)
-    static func store4<T: KernelFloat>(_ x: SIMD4<T>, _ q: UnsafeMutablePointer<T>) {
-        UnsafeMutableRawPointer(q).storeBytes(of: x, as: SIMD4<T>.self)
     }
 }
