@@ -147,6 +147,7 @@ public enum Winograd {
         let cap = p.chunk * p.tilesPerSample, pairs = g.outChannels * g.inChannels, plane = weightPlaneStride(pairs)
         // One dU accumulator per thread (summed below): the sum over samples is split by thread count, so
         // results agree across thread counts up to rounding only.
+        guard p.batch > 0 else { gradWeight.update(repeating: 0, count: pairs * 9); return }
         let parts = Swift.min(Threads.count, p.batch)
         let duBuffer = ScratchBuffer<T>(count: parts * 16 * plane), du = duBuffer.pointer
         defer { duBuffer.release() }

@@ -69,6 +69,14 @@ func naiveConvGrads(_ g: ConvGeometry, _ x: [Double], _ w: [Double], _ gy: [Doub
         }
     }
 
+    /// An empty batch contributes nothing: the weight gradient is zero, not whatever the scratch held.
+    @Test func emptyBatchGivesAZeroWeightGradient() {
+        let g = ConvGeometry(batch: 0, inChannels: 3, height: 6, width: 6, outChannels: 4, kernelH: 3, kernelW: 3, padH: 1, padW: 1)
+        var gw = [Double](repeating: .nan, count: 4 * 27)
+        Winograd.weightGrad(g, input: [Double](), gradOutput: [Double](), gradWeight: &gw)
+        #expect(gw.allSatisfy { $0 == 0 })
+    }
+
     /// Chunking the batch and the thread count change only the rounding, and the split into chunks
     /// covers every sample (a chunk bug would leave NaNs or zeros behind).
     @Test func chunksAndThreadsAgree() {
