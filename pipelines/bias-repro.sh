@@ -11,6 +11,7 @@
 #            -sum = --group-loss sum (FairDD), -kde = --reweight kde; METHOD any dd-distill method
 #   IPC [10]  SEED [0]  BUDGET [180] dd-distill --time-budget (s)  ITERS [method default]  THREADS [all cores]
 #   NETS [5] evaluation networks  EVAL_EPOCHS [300]  DATA [OUTDIR/data] (made by pipelines/bias-data.sh)
+#   EXTRA    more dd-distill flags for every variant, e.g. "--init real"
 #   DD_DATA [/work/shared/datasets]  DD_BIN [release bin path]
 # Writes OUTDIR/VARIANT-rRATIO.{ddt,png,distill.log,eval.log}, OUTDIR/bias.jsonl (dd-eval lines tagged
 # method=VARIANT ratio=RATIO), OUTDIR/{unbiased,worst-group,conflicting}.png and OUTDIR/table.md.
@@ -38,9 +39,10 @@ for ratio in $ratios; do
             *) extra=() ;;
         esac
         start=$SECONDS
+        # shellcheck disable=SC2086
         "$bin/dd-distill" "$data/train-r$ratio.ddt" --method "$method" --ipc "$ipc" --seed "$seed" \
             --time-budget "${BUDGET:-180}" "${iters[@]}" "${threads[@]}" "${extra[@]}" \
-            --checkpoint "$out/$name.ckpt" --every 25 -o "$out/$name.ddt" 2> "$out/$name.distill.log"
+            ${EXTRA:-} --checkpoint "$out/$name.ckpt" --every 25 -o "$out/$name.ddt" 2> "$out/$name.distill.log"
         echo "$name: distilled in $((SECONDS - start)) s" >&2
         rm -f "$out/$name.ckpt"
         "$bin/dd-render" "$out/$name.ddt" --rows class --per-class "$ipc" --scale 2 -q \

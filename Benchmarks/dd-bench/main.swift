@@ -138,8 +138,9 @@ struct DDBench: ParsableCommand {
     /// Fast and plain convolution paths must agree before anything is timed.
     private func checkConvolutions(_ context: BenchContext) throws {
         let check = ConvolutionCheck.run(net: context.net, pool: context.pool, seed: seed, batch: checkBatch)
-        log(String(format: "dd-bench: Winograd vs im2col on %d images: max |Δlogit| %.2e (max |logit| %.2f), relative Δ of input+conv2 gradients %.2e",
-                   checkBatch, check.maxLogitDifference, check.maxLogit, check.relativeGradientDifference))
+        log(String(format: "dd-bench: Winograd vs im2col on %d images: max |Δlogit| %.2e (max |logit| %.2f), relative Δ of input "
+                   + "gradients per image median %.2e (max %.2e), of conv2 weight gradient %.2e", checkBatch, check.maxLogitDifference,
+                   check.maxLogit, check.medianInputGradientDifference, check.maxInputGradientDifference, check.weightGradientDifference))
         guard check.passed else { throw BenchError.brokenPath("Winograd and im2col convolutions disagree") }
     }
 

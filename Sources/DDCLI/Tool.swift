@@ -52,6 +52,11 @@ public enum Tool {
         }
     }
 
+    /// Tells the user, once at start, when OpenBLAS runs its slow generic kernels on a CPU that has faster ones.
+    public static func adviseOnBLAS(_ log: Log) {
+        if !log.quiet, let advice = BLASCore.fallbackAdvice() { log.warn(advice) }
+    }
+
     /// The exit status an error maps to; unknown errors are our bugs.
     public static func status(of error: Error) -> SysExit {
         if let provider = error as? ExitStatusProviding { return provider.exitStatus }

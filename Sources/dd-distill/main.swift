@@ -189,14 +189,17 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         let log = Log(tool: "dd-distill", quiet: common.quiet)
-        Signals.install(.setFlag)
         Tool.run(log) {
             if let threads = common.threads { setDistillThreads(threads) }
             let chosen = try AnyDistillMethod(parsing: method)
+            // A coreset selection has no state worth a snapshot: a stop signal removes the unfinished output
+            // and ends the process at once. Optimisation runs poll the flag to checkpoint first.
+            if case .coreset = chosen { Signals.install(.cleanupAndExit) } else { Signals.install(.setFlag) }
             let out = try OutputFile(output, binary: true)
             let source = try InputFile(input)
             let dataset = try inFile(source.displayName) { try Dataset.read(from: StreamReader(fileDescriptor: source.fd)) }
             log.info("read \(dataset.count) images of \(dataset.classCount) classes from \(source.displayName)")
+            Tool.adviseOnBLAS(log)
             switch chosen {
             case .coreset(let coreset):
                 guard matchBy ?? "class" == "class", groupLoss == nil, reweight == "none" else {

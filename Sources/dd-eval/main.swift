@@ -169,6 +169,7 @@ struct EvalCommand: ParsableCommand {
             for item in tag { if let (key, value) = EvalReportContext.parseTag(item) { context.tags[key] = value } }
             let jsonFile = try json.map(openAppend)
             log.info("\(specs.count) architecture(s) × \(nets) network(s): \(recipe.summary); lr from \(lrSource)")
+            Tool.adviseOnBLAS(log)
             let started = Date()
             var epochStart = Date()
             let summaries: [ArchitectureSummary]

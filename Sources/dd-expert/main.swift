@@ -156,6 +156,7 @@ struct Expert: ParsableCommand {
             }
             log.info("\(trainSet.name) (\(trainSet.count) images, \(trainSet.contentDigest ?? "")), \(spec.description) (\(network.parameterCount) parameters), \(recipe.summary)")
             log.info("experts \(ranges(selected)) of \(experts) (\(describe(selection))), cache \(builder.directory)")
+            Tool.adviseOnBLAS(log)
             let trainer = NetworkExpertTrainer(spec: spec, recipe: recipe, data: try TrainingData(trainSet),
                                                test: try testSet.map { try TrainingData($0) })
             let stop = { Signals.interrupted }

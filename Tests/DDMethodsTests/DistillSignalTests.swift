@@ -45,3 +45,27 @@ import Testing
         #expect(reader.streamHeader?.metadata["method"]?["iterations_done"]?.intValue == saved.iteration + 2)
     }
 }
+
+/// A coreset selection under SIGTERM: it has no snapshot to write, so it must end promptly (it once ran its
+/// whole training to completion, the flag never polled) and leave no output behind.
+@Suite struct CoresetSignalTests {
+    @Test func sigtermEndsACoresetSelectionPromptlyWithNoOutput() throws {
+        let directory = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dataset = try DistillTestData.subset(perClass: 12)
+        let input = FileDescriptorSink(fileDescriptor: open(directory + "/in.ddt", O_WRONLY | O_CREAT, 0o644))
+        try dataset.write(to: input)
+        close(input.fileDescriptor)
+        // Far more epochs than the test could wait for.
+        let running = try ToolRunner.launchTool("dd-distill", [directory + "/in.ddt", "--method", "forgetting", "--ipc", "1",
+                                                               "--net", "convnet-d2-w4", "--forgetting-epochs", "1000000",
+                                                               "-o", directory + "/out.ddt"])
+        running.waitForStderr(containing: "read 36 images")
+        Thread.sleep(forTimeInterval: 0.3)
+        running.send(SIGTERM)
+        let stopped = running.finish(killAfter: 20)
+        #expect(stopped.terminationReason == .uncaughtSignal && stopped.status == SIGTERM, "\(stopped.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(files == ["in.ddt"], "left behind: \(files)")
+    }
+}
