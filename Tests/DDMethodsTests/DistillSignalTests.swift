@@ -10,10 +10,7 @@ import Testing
     @Test func sigtermLeavesAValidCheckpointAndNoPartialOutput() throws {
         let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let dataset = try DistillTestData.subset(perClass: 12)
-        let input = FileDescriptorSink(fileDescriptor: open(directory + "/in.ddt", O_WRONLY | O_CREAT, 0o644))
-        try dataset.write(to: input)
-        close(input.fileDescriptor)
+        let dataset = try writeSubset(to: directory + "/in.ddt")
         let common = [directory + "/in.ddt", "--method", "dm", "--ipc", "1", "--net", "convnet-d2-w4", "--batch-real", "16",
                       "--checkpoint", directory + "/run.ckpt", "--every", "100000", "-o", directory + "/out.ddt"]
         let running = try ToolRunner.launchTool("dd-distill", common + ["--iterations", "100000"])
@@ -52,10 +49,7 @@ import Testing
     @Test func sigtermEndsACoresetSelectionPromptlyWithNoOutput() throws {
         let directory = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let dataset = try DistillTestData.subset(perClass: 12)
-        let input = FileDescriptorSink(fileDescriptor: open(directory + "/in.ddt", O_WRONLY | O_CREAT, 0o644))
-        try dataset.write(to: input)
-        close(input.fileDescriptor)
+        try writeSubset(to: directory + "/in.ddt")
         // Far more epochs than the test could wait for.
         let running = try ToolRunner.launchTool("dd-distill", [directory + "/in.ddt", "--method", "forgetting", "--ipc", "1",
                                                                "--net", "convnet-d2-w4", "--forgetting-epochs", "1000000",
@@ -68,4 +62,14 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(files == ["in.ddt"], "left behind: \(files)")
     }
+}
+
+/// 12 real images per class of 3 classes (36), written as the tools' input.
+@discardableResult
+private func writeSubset(to path: String) throws -> Dataset {
+    let dataset = try DistillTestData.subset(perClass: 12)
+    let input = FileDescriptorSink(fileDescriptor: open(path, O_WRONLY | O_CREAT, 0o644))
+    defer { close(input.fileDescriptor) }
+    try dataset.write(to: input)
+    return dataset
 }
