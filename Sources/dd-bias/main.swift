@@ -139,4 +139,4 @@ struct BiasCommand: ParsableCommand {
     }
 }
 
-BiasCommand.main()
+BiasCommand.runAsTool()

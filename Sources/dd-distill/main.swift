@@ -338,4 +338,4 @@ struct IterationMeter {
 }
 
 
-DistillCommand.main()
+DistillCommand.runAsTool()

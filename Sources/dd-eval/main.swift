@@ -280,4 +280,4 @@ final class JSONLinesFile {
 }
 
 
-EvalCommand.main()
+EvalCommand.runAsTool()

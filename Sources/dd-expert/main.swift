@@ -208,4 +208,4 @@ struct Expert: ParsableCommand {
 }
 
 
-Expert.main()
+Expert.runAsTool()

@@ -82,4 +82,4 @@ struct Fetch: ParsableCommand {
     }
 }
 
-Fetch.main()
+Fetch.runAsTool()

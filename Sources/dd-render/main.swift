@@ -151,4 +151,4 @@ struct RenderCommand: ParsableCommand {
     }
 }
 
-RenderCommand.main()
+RenderCommand.runAsTool()

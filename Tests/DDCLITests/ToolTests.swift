@@ -53,3 +53,12 @@ private struct Unclassified: Error {}
     try CommonOptions.parse(["--threads", "2"]).applyThreads()
     #expect(DDKernels.Threads.count == 2)
 }
+
+@Test func usageErrorsReadAsOneLineInTheToolsVoice() {
+    #expect(usageLine("The value 'abc' is invalid for '--ipc <ipc>'") == "the value 'abc' is invalid for '--ipc <ipc>'")
+    #expect(usageLine("Missing expected argument '--method <method>'\nHelp:  --method <method>  The method.") ==
+            "missing expected argument '--method <method>'")
+    #expect(usageLine("Bad value.\n  Please provide one of 'a' and 'b'.") == "bad value. Please provide one of 'a' and 'b'.")
+    #expect(usageLine("IPC must be positive") == "IPC must be positive")
+    #expect(usageLine("--nets must be at least 1") == "--nets must be at least 1")
+}

@@ -68,7 +68,17 @@ import DDTestSupport
         #expect(mismatch.status == 65 && mismatch.stderr.contains("SHA-256 mismatch"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/x.ddt"))
         let usage = try fetch(["mnist", "--level", "12"], environment: env)
-        #expect(usage.status == 64)
+        #expect(usage.status == 64 && usage.stderrIsOneLine, "\(usage.stderr)")
+        // ArgumentParser's own errors are one line in the tool's voice too, pointing at --help.
+        let unknownFlag = try fetch(["mnist", "--bogus"], environment: env)
+        #expect(unknownFlag.status == 64 && unknownFlag.stderrIsOneLine, "\(unknownFlag.stderr)")
+        #expect(unknownFlag.stderr.hasPrefix("dd-fetch: ") && unknownFlag.stderr.contains("'--bogus'"))
+        #expect(unknownFlag.stderr.contains("dd-fetch --help") && !unknownFlag.stderr.contains("Usage:"))
+        let noDataset = try fetch([], environment: env)
+        #expect(noDataset.status == 64 && noDataset.stderrIsOneLine, "\(noDataset.stderr)")
+        // --help still prints the whole help on stdout and succeeds.
+        let help = try fetch(["--help"], environment: env)
+        #expect(help.status == 0 && help.stdoutText.contains("USAGE: dd-fetch") && help.stderr.isEmpty, "\(help.stderr)")
     }
 
     @Test func refusesToWriteBinaryToATerminal() throws {

@@ -65,10 +65,10 @@ import Testing
         try write(toyDataset(perClass: [2, 0, 2]), dir + "/empty-class.ddt")
         try write(toyDataset(), dir + "/trajectory.ddt", kind: .trajectory)
 
-        func expectFailure(_ args: [String], status: Int32, mentions: [String], oneLine: Bool = true) throws {
+        func expectFailure(_ args: [String], status: Int32, mentions: [String]) throws {
             let outcome = try evaluate(Self.quick.filter { $0 != "convnet-d1-w4" && $0 != "--arch" } + args)
             #expect(outcome.status == status, "\(args): \(outcome.stderr)")
-            if oneLine { #expect(outcome.stderrIsOneLine, "\(outcome.stderr)") }
+            #expect(outcome.stderrIsOneLine, "\(outcome.stderr)")
             for text in mentions { #expect(outcome.stderr.contains(text), "\(outcome.stderr) lacks \(text)") }
         }
         try expectFailure([train, "--test", dir + "/small.ddt"], status: 65, mentions: ["1×6×6", "1×8×8"])
@@ -79,7 +79,9 @@ import Testing
         try expectFailure([train, "--test", test, "--arch", "convnet,transformer"], status: 64,
                           mentions: ["transformer", "resnet18", "lenet"])
         try expectFailure([train, "--test", test, "--lr-from-set"], status: 65, mentions: ["syn_lr"])
-        // ArgumentParser's own flag validation adds its usage line after the one-line message.
-        try expectFailure([train, "--test", test, "--nets", "0"], status: 64, mentions: ["--nets must be at least 1"], oneLine: false)
+        // Flag validation and parse errors are one line too, pointing at --help.
+        try expectFailure([train, "--test", test, "--nets", "0"], status: 64, mentions: ["--nets must be at least 1", "dd-eval --help"])
+        try expectFailure([train, "--test", test, "--nets", "many"], status: 64, mentions: ["dd-eval: the value 'many' is invalid for '--nets"])
+        try expectFailure([train], status: 64, mentions: ["--test"])
     }
 }
