@@ -7,27 +7,23 @@ extension ParsableCommand {
     /// logs then carry one greppable line instead of ArgumentParser's usage block. `--help` and `--version`
     /// print as ArgumentParser prints them.
     public static func runAsTool(_ arguments: [String]? = nil) -> Never {
-        var command: ParsableCommand
         do {
-            command = try parseAsRoot(arguments)
-        } catch {
-            exitForUsageError(error)
-        }
-        do {
+            var command = try parseAsRoot(arguments)
             try command.run()
             Foundation.exit(SysExit.ok.rawValue)
         } catch {
-            exitForUsageError(error)
+            exitReporting(error)
         }
     }
 
-    private static func exitForUsageError(_ error: Error) -> Never {
+    /// One line on stderr and the sysexits status; only a usage error points at --help.
+    private static func exitReporting(_ error: Error) -> Never {
         if let code = error as? ExitCode { Foundation.exit(code.rawValue) }  // already reported by the tool
         let code = exitCode(for: error)
         if code == .success { exit(withError: error) }  // --help, --version: ArgumentParser prints them
-        let tool = toolName
-        Terminal.writeStderr("\(tool): \(usageLine(message(for: error))) (\(tool) --help lists the options)\n")
-        let status = error is ValidationError || code == .validationFailure ? SysExit.usage : Tool.status(of: error)
+        let status = code == .validationFailure ? SysExit.usage : Tool.status(of: error)
+        let hint = status == .usage ? " (\(toolName) --help lists the options)" : ""
+        Terminal.writeStderr("\(toolName): \(usageLine(message(for: error)))\(hint)\n")
         Foundation.exit(status.rawValue)
     }
 
