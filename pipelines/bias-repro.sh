@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-out/bias}"
+mkdir -p "$out"  # DATA may live elsewhere, so bias-data.sh does not always make it
 . pipelines/lib.sh
 use_tools bias-repro.sh dd-fetch dd-bias dd-distill dd-eval dd-render
 ratios="${RATIOS:-0.005 0.01 0.02 0.05 0.1}"

@@ -136,8 +136,9 @@ public final class Distiller {
                           nonFiniteStreak: state.nonFiniteStreak)
     }
 
-    /// Iterates until `config.iterations`, the time budget, or a stop request. On a stop request a checkpoint
-    /// is written to `options.checkpointPath` (when given) before returning `.interrupted`.
+    /// Iterates until `config.iterations`, the time budget, or a stop request. A stop request abandons the
+    /// iteration in progress; the checkpoint of the iterations completed is written to
+    /// `options.interruptCheckpointPath` (when given) before returning `.interrupted`.
     public func run(_ options: DistillRunOptions) throws -> DistillStop {
         let start = Date()
         let previousSeconds = state.wallSeconds
@@ -155,7 +156,17 @@ public final class Distiller {
                 stop = .timeBudget
                 break
             }
-            let loss = method.step(&state)
+            let before = state
+            state.stopRequested = options.shouldStop
+            let loss: Double
+            do {
+                loss = try method.step(&state)
+            } catch is IterationAbandoned {
+                state = before
+                stop = .interrupted
+                break
+            }
+            state.stopRequested = { false }
             for line in state.warnings { options.warn(line) }
             state.warnings = []
             if loss.isFinite {

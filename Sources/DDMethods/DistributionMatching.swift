@@ -24,7 +24,7 @@ public struct DistributionMatching: DistillationMethod {
         strategy = try DSAStrategy(parsing: config.dsaStrategy)
     }
 
-    public mutating func step(_ state: inout DistillState) -> Double {
+    public mutating func step(_ state: inout DistillState) throws -> Double {
         // Frozen: the images are the only thing that receives a gradient.
         let parameters = network.initialParameters(rng: &state.rng).map { $0.detach() }
         // Every unit's real batches and Siamese draw first, in unit order; the embedding then runs once
@@ -41,7 +41,9 @@ public struct DistributionMatching: DistillationMethod {
             synthetics.append(inputs.last!)
             leaves.append(leaf)
         }
+        try state.checkStop()
         let distance = Self.unitDistances(network, parameters: parameters, reals: reals, synthetics: synthetics)
+        try state.checkStop()
         var gradient = NDArray.zeros(state.images.shape)
         for (unit, leafGradient) in zip(pool.matchingUnits, grad(of: distance, wrt: leaves)) {
             SyntheticSlices.accumulate(&gradient, leafGradient.array, unit[0])

@@ -24,13 +24,14 @@ public struct GradientMatching: DistillationMethod {
         syntheticLabels = pool.syntheticLabels
     }
 
-    public mutating func step(_ state: inout DistillState) -> Double {
+    public mutating func step(_ state: inout DistillState) throws -> Double {
         var parameters = network.initialParameters(rng: &state.rng)
         var networkOptimizer = SGD(learningRate: config.learningRateNet, momentum: config.momentumNet)
         var lossSum = 0.0
         for outer in 0..<config.outerLoop {
             var gradient = NDArray.zeros(state.images.shape)
             for unit in pool.matchingUnits {
+                try state.checkStop()
                 let (loss, unitGradient) = matchingStep(unit, parameters: parameters, state: &state)
                 lossSum += loss
                 SyntheticSlices.accumulate(&gradient, unitGradient, unit[0])
@@ -38,7 +39,7 @@ public struct GradientMatching: DistillationMethod {
             state.updateImages(gradient: gradient)
             // No network update after the last matching step (reference step 2.3.4).
             if outer == config.outerLoop - 1 { break }
-            trainOnSynthetic(&parameters, optimizer: &networkOptimizer, state: &state)
+            try trainOnSynthetic(&parameters, optimizer: &networkOptimizer, state: &state)
         }
         return lossSum / Double(config.outerLoop)
     }
@@ -95,10 +96,11 @@ public struct GradientMatching: DistillationMethod {
 
     /// `innerLoop` epochs of plain training on the synthetic set (hard labels, shuffled batches), with
     /// per-sample DSA on every batch for DSA.
-    func trainOnSynthetic(_ parameters: inout [Tensor], optimizer: inout SGD, state: inout DistillState) {
+    func trainOnSynthetic(_ parameters: inout [Tensor], optimizer: inout SGD, state: inout DistillState) throws {
         let images = state.images
         let count = images.shape[0]
         for _ in 0..<config.innerLoop {
+            try state.checkStop()
             let order = state.rng.permutation(count)
             for start in stride(from: 0, to: count, by: config.batchTrain) {
                 let batch = Array(order[start..<min(count, start + config.batchTrain)])

@@ -60,7 +60,7 @@ public struct TrajectoryMatching: DistillationMethod {
         ["expert_cache": .string(cache.key), "experts_used": .number(Double(experts.count))]
     }
 
-    public mutating func step(_ state: inout DistillState) -> Double {
+    public mutating func step(_ state: inout DistillState) throws -> Double {
         var trajectory = state.trajectory ?? TrajectoryState(stepSize: settings.initialStepSize)
         let expert = experts[state.rng.int(below: experts.count)]
         let start = state.rng.int(below: settings.maxStartEpoch)
@@ -90,6 +90,7 @@ public struct TrajectoryMatching: DistillationMethod {
         } else {
             labels = .hard(pool.syntheticLabels)
         }
+        try state.checkStop()
         let objective = config.method == .mtt ? TrajectoryObjective.exact : TrajectoryObjective.tesla
         let result = objective(network, state.images, labels, theta0, thetaTarget, trajectory.stepSize, plan)
         guard result.isFinite else {

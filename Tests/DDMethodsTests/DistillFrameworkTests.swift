@@ -33,11 +33,15 @@ import Testing
         #expect(other.records["images"] != first.records["images"])
     }
 
-    /// A run stopped after 2 iterations, checkpointed to disk and resumed in a new process-like Distiller
-    /// reaches the same images, loss curve and optimiser state as 4 uninterrupted iterations. DSA with two
-    /// outer steps exercises every random draw: networks, real batches, Siamese and per-sample augmentation,
+    /// A run stopped by a stop request, checkpointed to disk and resumed in a new process-like Distiller
+    /// reaches the same images, loss curve and optimiser state as 4 uninterrupted iterations, wherever the
+    /// request lands: the loop polls before each iteration and the method between its pieces (DSA here:
+    /// 1 + 3 classes + 1 inner epoch + 3 classes = 8 polls per iteration), so the request at poll 2 abandons
+    /// the first iteration, 9 lands between iterations and 13 in the middle of the second. DSA with two outer
+    /// steps exercises every random draw: networks, real batches, Siamese and per-sample augmentation,
     /// inner-loop shuffles, and the image momentum.
-    @Test func resumeEqualsAnUninterruptedRun() throws {
+    @Test(arguments: [(2, 0), (9, 1), (13, 1)])
+    func resumeEqualsAnUninterruptedRun(stopAtPoll: Int, completed: Int) throws {
         let dataset = try DistillTestData.subset(perClass: 12)
         var config = DistillTestData.config(.dsa, iterations: 4)
         config.outerLoop = 2
@@ -49,14 +53,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/run.ckpt"
         let interrupted = try Distiller(config: config, dataset: dataset)
-        var calls = 0
+        var polls = 0
         let stop = try interrupted.run(DistillRunOptions(checkpointPath: path, shouldStop: {
-            calls += 1
-            return calls > 2
+            polls += 1
+            return polls >= stopAtPoll
         }))
-        #expect(stop == .interrupted && interrupted.state.iteration == 2)
+        #expect(stop == .interrupted && interrupted.state.iteration == completed)
+        #expect(polls == stopAtPoll, "the run went on after the stop request")
         let saved = try DistillCheckpoint.read(from: StreamReader(fileDescriptor: open(path, O_RDONLY)))
-        #expect(saved.iteration == 2 && saved.losses.count == 2)
+        #expect(saved.iteration == completed && saved.losses.count == completed)
         let resumed = try Distiller(config: config, dataset: dataset)
         try resumed.resume(from: saved)
         #expect(try resumed.run(DistillRunOptions()) == .completed)

@@ -41,6 +41,31 @@ import Testing
         #expect(synthetic.count == 3)
         #expect(reader.streamHeader?.metadata["method"]?["iterations_done"]?.intValue == saved.iteration + 2)
     }
+
+    /// A SIGTERM in the middle of an iteration far too long to wait out (a million outer steps) abandons it:
+    /// the tool exits 75 within seconds with the checkpoint of the iterations completed (none), as a batch
+    /// scheduler's SIGKILL ~30 s after SIGTERM requires; before, the flag was read only between iterations.
+    @Test func sigtermAbandonsALongIteration() throws {
+        let directory = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try writeSubset(to: directory + "/in.ddt")
+        let running = try ToolRunner.launchTool("dd-distill", [directory + "/in.ddt", "--method", "dc", "--ipc", "1",
+                                                               "--net", "convnet-d2-w4", "--batch-real", "16",
+                                                               "--outer-loop", "1000000", "--iterations", "2",
+                                                               "--checkpoint", directory + "/run.ckpt",
+                                                               "-o", directory + "/out.ddt"])
+        running.waitForStderr(containing: "read 36 images")
+        Thread.sleep(forTimeInterval: 0.3)
+        running.send(SIGTERM)
+        let stopped = running.finish(killAfter: 20)
+        #expect(stopped.terminationReason == .exit && stopped.status == 75, "\(stopped.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(files == ["in.ddt", "run.ckpt"], "left behind: \(files)")
+        let fd = open(directory + "/run.ckpt", O_RDONLY)
+        defer { close(fd) }
+        let saved = try DistillCheckpoint.read(from: StreamReader(fileDescriptor: fd))
+        #expect(saved.iteration == 0 && saved.losses.isEmpty)
+    }
 }
 
 /// A coreset selection under SIGTERM: it has no snapshot to write, so it must end promptly (it once ran its

@@ -60,7 +60,7 @@ func probeLoss(_ distiller: Distiller, images: NDArray) throws -> Double {
     for seed in 0..<3 as Range<UInt64> {
         var method = try makeMethod(distiller.config, pool: distiller.pool, network: distiller.network)
         var state = DistillState(images: images, optimizer: SGD(learningRate: 1e-12), rng: RandomGenerator(seed: 100 + seed))
-        total += method.step(&state)
+        total += try method.step(&state)
     }
     return total
 }
