@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "DDAugment", dependencies: ["DDAutograd", "DDTensor"], swiftSettings: release),
         .target(name: "DDFormat", dependencies: ["CZlib"], swiftSettings: release),
         .target(name: "DDData", dependencies: ["DDFormat", "CZlib"], swiftSettings: release),
-        .target(name: "DDMethods", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat",
+        .target(name: "DDMethods", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData", "DDFormat", "DDTrain",
                                                  "DDExpert"],
                 swiftSettings: release),
         .target(name: "DDTrain", dependencies: ["DDNN", "DDAugment", "DDAutograd", "DDTensor", "DDData"],

@@ -127,6 +127,11 @@ public struct DistillConfig: Sendable, Equatable {
             try trajectory.validate(syntheticCount: ipc)
         }
         if groupLoss != .partition, matchBy != .group { throw bad("--group-loss \(groupLoss.rawValue) needs --match-by group") }
+        if method.matchesTrajectories, groupLoss != .partition || reweight != .none {
+            // Both act on real batches, which trajectory matching never draws (its real data are the experts).
+            throw bad("\(method.rawValue) draws no real batches, so --group-loss sum and --reweight do not apply; "
+                      + "for debiased trajectory matching use --match-by group with experts from dd-expert --balance groups")
+        }
         if reweight != .none, matchBy == .group {
             throw bad("--reweight \(reweight.rawValue) does not combine with --match-by group: it stands in for group "
                       + "labels when there are none; with groups, group matching already balances them")

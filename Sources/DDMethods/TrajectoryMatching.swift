@@ -4,6 +4,7 @@ import DDExpert
 import DDFormat
 import DDNN
 import DDTensor
+import DDTrain
 
 /// MTT (Cazenavette et al. 2022) and TESLA (Cui et al. 2023) over a dd-expert cache, reference
 /// methods/mtt-tesla.md §2.2: per iteration one expert and a start epoch s < T⁺ drawn uniformly, N student
@@ -51,9 +52,20 @@ public struct TrajectoryMatching: DistillationMethod {
             notices.append("expert cache \(cache.key.prefix(12)): \(listing.summary); going on with the valid "
                            + "expert(s) \(ranges(listing.valid))")
         }
+        if config.matchBy == .group, !Self.groupBalanced(cache) {
+            notices.append("expert cache \(cache.key.prefix(12)) was trained with uniform sampling: on biased data its "
+                           + "trajectories carry the bias, and --match-by group only balances the initialisation "
+                           + "(experts from dd-expert --balance groups match group-balanced training)")
+        }
         self.cache = cache
         experts = listing.valid
         self.notices = notices
+    }
+
+    /// Whether the cache's experts drew group-balanced batches (its manifest's training recipe says so).
+    static func groupBalanced(_ cache: ExpertCache) -> Bool {
+        cache.manifest["configuration"]?["recipe"]?["training_recipe"]?["sampling"]?.stringValue
+            == TrainingSampling.groupBalanced.rawValue
     }
 
     public var outputMetadata: [String: JSONValue] {

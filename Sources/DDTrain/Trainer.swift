@@ -67,7 +67,8 @@ public enum Trainer {
     /// * Parameters are drawn from `seed`; batch order and augmentation use a separate generator derived
     ///   from `seed`, so the same seed gives the same bytes.
     /// * Each epoch visits a fresh seeded permutation in mini-batches of `recipe.batchSize` (the last one
-    ///   smaller unless `dropLast`), DSA drawn per batch, one optimiser step per batch.
+    ///   smaller unless `dropLast`), DSA drawn per batch, one optimiser step per batch; with group-balanced
+    ///   sampling it visits as many draws from the (class, group) cells instead (`balancedDraws`).
     /// * `observer` is called at epoch 0 (initialisation) and after every epoch; it may throw to stop.
     /// * `shouldStop` is polled between batches; when it returns true the run throws
     ///   `TrainingError.cancelled`.
@@ -81,6 +82,7 @@ public enum Trainer {
         let buffers = network.makeBuffers()
         var rng = RandomGenerator(seed: derivedSeed(seed, -1))
         let softTargets = try softTargetProbabilities(data, recipe.loss)
+        let cells = try recipe.sampling.map { _ in try groupCells(data) }
 
         var rate = recipe.schedule.rate(base: recipe.learningRate, epoch: 0)
         var optimizer = recipe.makeOptimizer(rate: rate)
@@ -95,7 +97,7 @@ public enum Trainer {
                 rate = nextRate
                 optimizer = recipe.makeOptimizer(rate: rate)
             }
-            let order = rng.permutation(data.count)
+            let order = cells.map { balancedDraws($0, count: data.count, rng: &rng) } ?? rng.permutation(data.count)
             var lossSum = 0.0, correct = 0, seen = 0
             for batchStart in stride(from: 0, to: data.count, by: recipe.batchSize) {
                 let end = min(data.count, batchStart + recipe.batchSize)
@@ -128,6 +130,27 @@ public enum Trainer {
         }
         return TrainedNetwork(network: network, parameters: parameters.map { $0.detach() }, buffers: buffers,
                               history: history)
+    }
+
+    /// The sample indices of each (class, group) cell, in order of first appearance.
+    static func groupCells(_ data: TrainingData) throws -> [[Int]] {
+        guard let groups = data.groups else {
+            throw TrainingError.invalidData("\(data.name): group-balanced sampling needs group labels "
+                                            + "(a stream from dd-bias, or dd-bias --groups-from FILE)")
+        }
+        var cellOf: [[Int]: Int] = [:], cells: [[Int]] = []
+        for (i, key) in zip(data.labels, groups).map({ [$0, $1] }).enumerated() {
+            if let c = cellOf[key] { cells[c].append(i) } else { cellOf[key] = cells.count; cells.append([i]) }
+        }
+        return cells
+    }
+
+    /// `count` draws with replacement: a uniform cell, then a uniform member of it.
+    static func balancedDraws(_ cells: [[Int]], count: Int, rng: inout RandomGenerator) -> [Int] {
+        (0..<count).map { _ in
+            let cell = cells[rng.int(below: cells.count)]
+            return cell[rng.int(below: cell.count)]
+        }
     }
 
     private static func flatView(_ parameters: [Tensor]) -> Tensor {

@@ -53,6 +53,14 @@ public enum TrainingLoss: Codable, Sendable, Equatable {
     case softCrossEntropy(temperature: Double)
 }
 
+/// How an epoch draws its samples when not every sample once in a fresh permutation.
+public enum TrainingSampling: String, Codable, Sendable, CaseIterable {
+    /// N draws with replacement, each a uniformly chosen (class, group) cell and a uniform member of it, so
+    /// a cell of 5 images is seen as often as one of 4,500: the experts of debiased trajectory matching
+    /// (methods/debiasing-groups.md) learn the class, not the majority attribute. Needs group labels.
+    case groupBalanced = "group-balanced"
+}
+
 /// Everything that decides how a network is trained, apart from the data and the seed. Its canonical
 /// JSON (`canonicalJSON`) goes into cache keys and reports, so two recipes train identically exactly
 /// when their canonical JSON is equal.
@@ -71,14 +79,18 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public var loss: TrainingLoss
     /// Drop the last incomplete batch of every epoch (the reference keeps it).
     public var dropLast: Bool
+    /// nil: a fresh permutation per epoch (the reference). Optional so that recipes without it keep their
+    /// canonical JSON, and so every expert cache key made before it existed.
+    public var sampling: TrainingSampling?
 
     public init(optimizer: OptimizerKind = .sgd, learningRate: Double = 0.01, momentum: Double = 0.9,
                 weightDecay: Double = 5e-4, batchSize: Int = 256, epochs: Int, schedule: LearningRateSchedule = .constant,
                 augmentation: TrainingAugmentation = .none, loss: TrainingLoss = .hardCrossEntropy,
-                dropLast: Bool = false) {
+                dropLast: Bool = false, sampling: TrainingSampling? = nil) {
         self.optimizer = optimizer; self.learningRate = learningRate; self.momentum = momentum
         self.weightDecay = weightDecay; self.batchSize = batchSize; self.epochs = epochs
         self.schedule = schedule; self.augmentation = augmentation; self.loss = loss; self.dropLast = dropLast
+        self.sampling = sampling
     }
 
     /// The reference evaluation protocol (reference/protocols.md §3.1, `evaluate_synset`) for its epoch
@@ -150,6 +162,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         case .hardCrossEntropy: parts.append("hard-label cross-entropy")
         case .softCrossEntropy(let t): parts.append("soft-label cross-entropy T=\(t)")
         }
+        if let sampling { parts.append("\(sampling.rawValue) sampling") }
         return parts.joined(separator: ", ")
     }
 }

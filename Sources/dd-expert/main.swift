@@ -49,6 +49,7 @@ struct Expert: ParsableCommand {
           SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=4 dd-expert mnist.ddt --experts 10 --epochs 15
           sbatch --array=$(dd-expert mnist.ddt --experts 10 --epochs 15 --list-missing | paste -sd,) pipelines/experts-slurm.sh
           dd-expert mnist.ddt --experts 1 --epochs 3 -o - | python3 python/ddt.py -
+          dd-expert cmnist-train.ddt --balance groups --experts 5 --epochs 4 --out experts   # debiased MTT
         """)
 
     @Argument(help: "Training set stream (path, or - / nothing for stdin).")
@@ -96,6 +97,9 @@ struct Expert: ParsableCommand {
     @Option(help: "Augmentation: dsa (the dataset's default DSA strategy), none, or a DSA strategy such as color_crop_cutout_scale_rotate.")
     var aug: String = "dsa"
 
+    @Option(help: "Sampling: none (a fresh permutation per epoch, the reference) or groups (each draw a uniform (class, group) cell, then a uniform member: experts for debiased trajectory matching; needs group labels).")
+    var balance: BalanceChoice = .none
+
     @Option(help: "Test set for per-epoch test accuracy: a stream path, or a dataset name fetched like dd-fetch NAME --split test.")
     var test: String?
 
@@ -141,6 +145,12 @@ struct Expert: ParsableCommand {
             recipe.momentum = momentum
             recipe.weightDecay = wd
             recipe.batchSize = batch
+            if balance == .groups {
+                guard trainSet.groups != nil else {
+                    throw ToolError.data("\(input.displayName): --balance groups needs group labels (a dd-bias stream, or dd-bias --groups-from FILE)")
+                }
+                recipe.sampling = .groupBalanced
+            }
             let configuration = ExpertConfiguration(
                 dataset: DatasetIdentity(trainSet), testSet: testSet.map(DatasetIdentity.init), network: spec,
                 parameterLayout: network.parameterInfo, recipe: recipe, baseSeed: common.seed)
@@ -207,5 +217,10 @@ struct Expert: ParsableCommand {
     }
 }
 
+
+/// `--balance`: how an epoch draws its samples.
+enum BalanceChoice: String, ExpressibleByArgument, CaseIterable {
+    case none, groups
+}
 
 Expert.runAsTool()

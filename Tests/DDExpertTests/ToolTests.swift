@@ -110,4 +110,30 @@ import Testing
         #expect(shard.status == 64)
         #expect(!FileManager.default.fileExists(atPath: dir + "/cache"))
     }
+
+    /// `--balance groups`: refused (65, one line) on a stream without group labels; on one with them it is
+    /// part of the cache key, so balanced experts never mix with uniform ones, and the run completes.
+    @Test func balancedExpertsNeedGroupsAndGetTheirOwnKey() throws {
+        let dir = try makeTempDirectory(); defer { cleanUp(dir) }
+        let args = try inputs(dir, epochs: 1) + ["--experts", "1", "--out", dir + "/cache"]
+        let refused = try expert(args + ["--balance", "groups"])
+        #expect(refused.status == 65 && refused.stderr.contains("group labels")
+                && refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+        var grouped = makeDataset(perClass: 6, side: 16)
+        grouped.groups = (0..<grouped.count).map { Int32($0 % 3 == 0 ? 1 : 0) }
+        let sink = MemorySink()
+        try grouped.withContentDigest().write(to: sink)
+        try writeBytes(dir + "/grouped.ddt", sink.bytes)
+        let groupedArgs = [dir + "/grouped.ddt"] + args.dropFirst()
+        let plainKey = try expert(groupedArgs + ["--print-key"])
+        let balancedKey = try expert(groupedArgs + ["--balance", "groups", "--print-key"])
+        #expect(plainKey.status == 0 && balancedKey.status == 0, "\(balancedKey.stderr)")
+        #expect(!plainKey.stdout.isEmpty && plainKey.stdout != balancedKey.stdout)
+        let made = try expert(groupedArgs + ["--balance", "groups", "-q"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let directory = String(decoding: balancedKey.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let manifest = String(decoding: try readBytes(directory + "/manifest.json"), as: UTF8.self)
+        #expect(manifest.contains("\"sampling\":\"group-balanced\""))
+        #expect(try ExpertCache(directory: directory).scan(expected: 1).valid == [0])
+    }
 }

@@ -30,12 +30,14 @@ enum TrajectoryFixture {
     }()
 
     /// Trains `experts` experts into `root` and returns the key.
-    static func makeCache(root: String, dataset: Dataset, experts: Int = 2, epochs: Int = 3) throws -> String {
+    static func makeCache(root: String, dataset: Dataset, experts: Int = 2, epochs: Int = 3,
+                          sampling: TrainingSampling? = nil) throws -> String {
         let spec = try NetworkSpec(parsing: network)
         let g = dataset.geometry
         let built = try Network(spec, channels: g.channels, height: g.height, width: g.width, classes: dataset.classCount)
         var recipe = TrainingRecipe.mttExpert(epochs: epochs, dataset: dataset.name)
         recipe.batchSize = 8
+        recipe.sampling = sampling
         let configuration = ExpertConfiguration(dataset: DatasetIdentity(dataset), testSet: nil, network: spec,
                                                 parameterLayout: built.parameterInfo, recipe: recipe, baseSeed: 0)
         let builder = ExpertCacheBuilder(root: root, configuration: configuration)
