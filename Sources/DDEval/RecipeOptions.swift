@@ -21,6 +21,9 @@ public struct RecipeOptions: Sendable {
     public var referenceSchedule = true
     public var hardLabels = false
     public var temperature = 1.0
+    /// Group-balanced sampling (each draw a uniform (class, group) cell): training on a biased real set as
+    /// the group-resampling baseline does. Needs the stream's group labels.
+    public var balanceGroups = false
 
     public init() {}
 
@@ -57,6 +60,12 @@ public struct RecipeOptions: Sendable {
         recipe.batchSize = batchSize
         if !referenceSchedule { recipe.schedule = .constant }
         if train.softLabels != nil && !hardLabels { recipe.loss = .softCrossEntropy(temperature: temperature) }
+        if balanceGroups {
+            guard train.groups != nil else {
+                throw EvalInputError("--balance groups: the training stream has no group labels (dd-bias writes them)")
+            }
+            recipe.sampling = .groupBalanced
+        }
         do { try recipe.validate() } catch { throw EvalInputError("\(error)", usage: true) }
         return (recipe, source)
     }

@@ -84,6 +84,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "lr schedule: reference (×0.1 after epoch E//2+1, optimiser rebuilt) or constant.")
     var schedule: ScheduleChoice = .reference
 
+    @Option(help: "Sampling of each epoch: none (a fresh permutation, the protocol) or groups (each draw a uniform (class, group) cell of TRAIN's group labels, then a uniform member: group-balanced resampling).")
+    var balance: BalanceChoice = .none
+
     @Flag(name: .customLong("hard-labels"), help: "Train on argmax labels even when the stream has soft labels.")
     var hardLabels = false
 
@@ -255,10 +258,16 @@ struct EvalCommand: ParsableCommand {
         o.referenceSchedule = schedule == .reference
         o.hardLabels = hardLabels
         o.temperature = temperature
+        o.balanceGroups = balance == .groups
         return o
     }
 
     private func openAppend(_ path: String) throws -> JSONLinesFile { try JSONLinesFile(path) }
+}
+
+/// `--balance`: how an epoch draws its samples.
+enum BalanceChoice: String, ExpressibleByArgument, CaseIterable {
+    case none, groups
 }
 
 /// An append-only JSON-lines file; each line is written with one write(2) so concurrent runs interleave

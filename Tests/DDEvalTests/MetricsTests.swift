@@ -133,4 +133,15 @@ import Testing
         #expect(throws: EvalInputError.self) { try options.recipe(for: synthetic, metadata: nil) }
         #expect(throws: EvalInputError.self) { try options.recipe(for: synthetic, metadata: try JSONValue.parse(#"{"syn_lr": -1}"#)) }
     }
+
+    /// `--balance groups` sets group-balanced sampling, and needs group labels.
+    @Test func groupBalancingNeedsGroupLabels() throws {
+        var options = RecipeOptions()
+        options.balanceGroups = true
+        var data = toyDataset(perClass: [2, 2])
+        #expect(throws: EvalInputError.self) { try options.recipe(for: data, metadata: nil) }
+        data.groups = [0, 1, 2, 3]
+        #expect(try options.recipe(for: data, metadata: nil).recipe.sampling == .groupBalanced)
+        #expect(try RecipeOptions().recipe(for: data, metadata: nil).recipe.sampling == nil)
+    }
 }
