@@ -94,19 +94,31 @@ public final class ExpertCacheBuilder {
     }
 
     private func make(expert k: Int, trainer: ExpertTrainer, shouldStop: () -> Bool) throws {
-        let target = path(expert: k)
-        let file = try HashingAtomicFile(path: target)
-        let seed = ExpertSeed.seed(base: configuration.baseSeed, expert: k)
-        let writer = try TrajectoryWriter(
-            sink: file,
-            metadata: ExpertFile.beginMetadata(configuration: configuration, key: key, expert: k,
-                                               stepsPerEpoch: configuration.stepsPerEpoch),
-            parameterCount: configuration.parameterCount, options: writerOptions)
+        let partialPath = directory + "/" + ExpertResumePoint.partialName(k)
+        let resumePath = directory + "/" + ExpertResumePoint.resumeName(k)
         let epochs = configuration.recipe.epochs
-        log("expert \(k): training \(epochs) epochs, seed \(seed)")
+        var (file, writer) = try openExpert(k)
+        var start: ExpertResumePoint?
         do {
-            try trainer.train(seed: seed, epochs: epochs, shouldStop: shouldStop) { checkpoint in
+            start = try continueInterrupted(expert: k, writer: writer, partialPath: partialPath, resumePath: resumePath)
+        } catch {
+            log("warning: expert \(k): cannot continue its interrupted run (\(error)); starting over")
+            file.abandon()
+            unlink(partialPath)
+            unlink(resumePath)
+            (file, writer) = try openExpert(k)
+        }
+        if let start {
+            log("expert \(k): continuing its interrupted run after epoch \(start.epoch) of \(epochs)")
+        } else {
+            log("expert \(k): training \(epochs) epochs, seed \(ExpertSeed.seed(base: configuration.baseSeed, expert: k))")
+        }
+        var saveState: (() throws -> [UInt8])?, savedEpoch = 0
+        do {
+            try trainer.train(seed: ExpertSeed.seed(base: configuration.baseSeed, expert: k), epochs: epochs,
+                              resume: start?.trainerState, shouldStop: shouldStop) { checkpoint, save in
                 try writer.append(checkpoint)
+                if let save { saveState = save; savedEpoch = checkpoint.epoch }
                 log("expert \(k): " + describe(writer.diagnostics[writer.diagnostics.count - 1], epochs: epochs))
             }
         } catch {
@@ -114,15 +126,71 @@ public final class ExpertCacheBuilder {
             throw error
         }
         guard writer.diagnostics.count == epochs + 1 else {
+            if shouldStop() {
+                // Keep what this run finished for the re-run (a run that finished no epoch leaves the
+                // previous resume point, if any, as it was).
+                if let saveState {
+                    try ExpertResumePoint(key: key, expert: k, epoch: savedEpoch, trainerState: try saveState())
+                        .write(toPath: resumePath)
+                    try file.keep(as: partialPath)
+                    log("expert \(k): epochs 0…\(savedEpoch) kept; the same command continues after epoch \(savedEpoch)")
+                } else {
+                    file.abandon()
+                }
+                throw interrupted(k)
+            }
             file.abandon()
-            if shouldStop() { throw interrupted(k) }
             throw ExpertError(.badData, "expert \(k): the trainer stopped after \(writer.diagnostics.count) of \(epochs + 1) checkpoints")
         }
         try writer.finish()
         try file.commit()
+        unlink(partialPath)
+        unlink(resumePath)
         try writeSidecar(expert: k, diagnostics: writer.diagnostics, digest: file.digest, bytes: file.byteCount)
         try updateIndex()
         log("expert \(k): wrote \(ExpertFile.name(k)) (\(file.byteCount) bytes)")
+    }
+
+    private func openExpert(_ k: Int) throws -> (HashingAtomicFile, TrajectoryWriter) {
+        let file = try HashingAtomicFile(path: path(expert: k))
+        let writer = try TrajectoryWriter(
+            sink: file,
+            metadata: ExpertFile.beginMetadata(configuration: configuration, key: key, expert: k,
+                                               stepsPerEpoch: configuration.stepsPerEpoch),
+            parameterCount: configuration.parameterCount, options: writerOptions)
+        return (file, writer)
+    }
+
+    /// When expert k was interrupted before: copies its kept checkpoints 0…e into `writer` (the same records
+    /// an uninterrupted run writes) and returns the resume point of epoch e; nil when there is none.
+    private func continueInterrupted(expert k: Int, writer: TrajectoryWriter, partialPath: String,
+                                     resumePath: String) throws -> ExpertResumePoint? {
+        let p = configuration.parameterCount
+        guard let point = try ExpertResumePoint.read(path: resumePath, key: key, expert: k,
+                                                     limit: max(16 << 20, 16 * p + (1 << 20))) else { return nil }
+        guard point.epoch < configuration.recipe.epochs else {
+            throw ExpertError(.badData, "its resume point is at epoch \(point.epoch) of \(configuration.recipe.epochs)")
+        }
+        let fd = open(partialPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ExpertError(.badData, "\(ExpertResumePoint.partialName(k)) cannot be opened") }
+        defer { close(fd) }
+        let reader = StreamReader(source: FileDescriptorSource(fileDescriptor: fd),
+                                  limits: ReaderLimits(maxPayloadBytes: UInt64(max(1 << 20, p * 4))))
+        let header = try reader.requireKind(StreamKind.trajectory)
+        guard header.metadata["cache_key"]?.stringValue == key, header.metadata["expert"]?.intValue == k else {
+            throw ExpertError(.badData, "\(ExpertResumePoint.partialName(k)) belongs to another key or expert")
+        }
+        for epoch in 0...point.epoch {
+            guard let info = try reader.nextInfo(), info.name == ExpertFile.recordName(epoch: epoch),
+                  info.dtype == DDFormat.DType.f32, info.shape == [p] else {
+                throw ExpertError(.badData, "\(ExpertResumePoint.partialName(k)) lacks checkpoint \(epoch)")
+            }
+            let d = ExpertFile.diagnostics(from: info.metadata, epoch: epoch)
+            try writer.append(EpochCheckpoint(epoch: epoch, parameters: try reader.readPayload(as: Float.self),
+                                              trainLoss: d.trainLoss, trainAccuracy: d.trainAccuracy,
+                                              testLoss: d.testLoss, testAccuracy: d.testAccuracy))
+        }
+        return point
     }
 
     /// Pipe mode: the selected experts as concatenated trajectory streams on `sink`, each record sent as
@@ -138,7 +206,7 @@ public final class ExpertCacheBuilder {
                                                    stepsPerEpoch: configuration.stepsPerEpoch),
                 parameterCount: configuration.parameterCount, options: writerOptions)
             try trainer.train(seed: ExpertSeed.seed(base: configuration.baseSeed, expert: k),
-                              epochs: configuration.recipe.epochs, shouldStop: shouldStop) { checkpoint in
+                              epochs: configuration.recipe.epochs, resume: nil, shouldStop: shouldStop) { checkpoint, _ in
                 try writer.append(checkpoint)
                 log("expert \(k): " + describe(writer.diagnostics[writer.diagnostics.count - 1], epochs: configuration.recipe.epochs))
             }
@@ -221,6 +289,9 @@ final class HashingAtomicFile: ByteSink {
         digest = "sha256:" + hasher.finalizeHex()
         try file.commit()
     }
+
+    /// Keeps the unfinished file under `path` (an interrupted expert's part, for the re-run).
+    func keep(as path: String) throws { try file.commit(as: path) }
 
     func abandon() { file.abandon() }
 }

@@ -28,8 +28,13 @@ public protocol ExpertTrainer {
     /// Trains one expert from `seed` and calls `checkpoint` with epoch 0 (the initialisation) and after
     /// every epoch, in order. Polls `shouldStop` at batch boundaries and returns early when it is true
     /// (the caller sees fewer checkpoints and treats the expert as interrupted).
-    func train(seed: UInt64, epochs: Int, shouldStop: () -> Bool,
-               checkpoint: (EpochCheckpoint) throws -> Void) throws
+    ///
+    /// With each checkpoint after epoch 0 comes `saveState`, which encodes the run at that epoch's end
+    /// (called only if the run is interrupted before the next one). `resume` is such an encoding: training
+    /// continues after its epoch, `checkpoint` is called from the next epoch on, and the rest of the
+    /// trajectory is that of the uninterrupted run.
+    func train(seed: UInt64, epochs: Int, resume: [UInt8]?, shouldStop: () -> Bool,
+               checkpoint: (EpochCheckpoint, _ saveState: (() throws -> [UInt8])?) throws -> Void) throws
 }
 
 /// One line of an expert's diagnostics (reference §4 F): losses and accuracies at the checkpoint and

@@ -20,8 +20,8 @@ public struct NetworkExpertTrainer: ExpertTrainer {
         recipe.dropLast ? data.count / recipe.batchSize : (data.count + recipe.batchSize - 1) / recipe.batchSize
     }
 
-    public func train(seed: UInt64, epochs: Int, shouldStop: () -> Bool,
-                      checkpoint: (EpochCheckpoint) throws -> Void) throws {
+    public func train(seed: UInt64, epochs: Int, resume: [UInt8]?, shouldStop: () -> Bool,
+                      checkpoint: (EpochCheckpoint, (() throws -> [UInt8])?) throws -> Void) throws {
         var recipe = recipe
         recipe.epochs = epochs
         let network = try Trainer.makeNetwork(spec, for: data)
@@ -29,7 +29,8 @@ public struct NetworkExpertTrainer: ExpertTrainer {
         // no test diagnostics (MTT's experts are ConvNets with instance norm).
         let testSet = network.hasBatchNorm ? nil : test
         do {
-            _ = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: seed, observer: { report in
+            let start = try resume.map { try TrainingSnapshotCoding.decode($0) }
+            _ = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: seed, resume: start, observer: { report in
                 var testResult: EvaluationResult?
                 if let testSet {
                     testResult = Evaluator.evaluate(network, parameters: network.unflatten(report.flatParameters),
@@ -39,7 +40,8 @@ public struct NetworkExpertTrainer: ExpertTrainer {
                     epoch: report.epoch, parameters: report.flatParameters.scalars,
                     trainLoss: report.loss.isFinite ? report.loss : nil,
                     trainAccuracy: report.trainAccuracy.isFinite ? report.trainAccuracy : nil,
-                    testLoss: testResult?.loss, testAccuracy: testResult?.accuracy))
+                    testLoss: testResult?.loss, testAccuracy: testResult?.accuracy),
+                    report.snapshot.map { snapshot in { try TrainingSnapshotCoding.encode(snapshot) } })
             }, shouldStop: shouldStop)
         } catch TrainingError.cancelled {
             return   // the caller sees the missing checkpoints and reports the interruption

@@ -51,19 +51,22 @@ public final class AtomicFileSink: ByteSink {
         }
     }
 
-    /// fsync, rename over the target, fsync the directory so the rename itself survives a crash.
-    public func commit() throws {
+    /// fsync, rename over the target, fsync the directory so the rename itself survives a crash. `target`
+    /// (same directory) keeps an unfinished file under another name instead, e.g. the part of an
+    /// interrupted expert that a re-run continues from.
+    public func commit(as target: String? = nil) throws {
         guard !finished else { return }
         finished = true
+        let destination = target ?? path
         if fsync(fileDescriptor) != 0 || close(fileDescriptor) != 0 {
             let code = errno
             unlink(tempPath)
-            throw failure(AtomicFileFailure(step: .write, path: path, errno: code))
+            throw failure(AtomicFileFailure(step: .write, path: destination, errno: code))
         }
-        if rename(tempPath, path) != 0 {
+        if rename(tempPath, destination) != 0 {
             let code = errno
             unlink(tempPath)
-            throw failure(AtomicFileFailure(step: .rename, path: path, errno: code))
+            throw failure(AtomicFileFailure(step: .rename, path: destination, errno: code))
         }
         syncDirectory()
     }

@@ -19,6 +19,8 @@ public struct EpochReport: @unchecked Sendable {
     /// The learning rate used in this epoch (the base rate at epoch 0).
     public let learningRate: Double
     public let seconds: Double
+    /// The run at this epoch's end, to continue it later (`Trainer.train(resume:)`); nil at epoch 0.
+    public let snapshot: TrainingSnapshot?
 }
 
 /// Statistics of one finished epoch, kept in the result's history.
@@ -72,14 +74,17 @@ public enum Trainer {
     /// * `observer` is called at epoch 0 (initialisation) and after every epoch; it may throw to stop.
     /// * `shouldStop` is polled between batches; when it returns true the run throws
     ///   `TrainingError.cancelled`.
+    /// * `resume`: a report's snapshot of this same run (spec, recipe, data, seed); training continues after
+    ///   its epoch and ends with the bytes of the uninterrupted run. The observer then starts at the next epoch.
     public static func train(spec: NetworkSpec, recipe: TrainingRecipe, data: TrainingData, seed: UInt64,
+                             resume: TrainingSnapshot? = nil,
                              observer: (EpochReport) throws -> Void = { _ in },
                              shouldStop: () -> Bool = { false }) throws -> TrainedNetwork {
         try recipe.validate()
         guard data.count > 0 else { throw TrainingError.invalidData("\(data.name): no training images") }
         let network = try makeNetwork(spec, for: data)
         var parameters = network.initialParameters(seed: seed)
-        let buffers = network.makeBuffers()
+        var buffers = network.makeBuffers()
         var rng = RandomGenerator(seed: derivedSeed(seed, -1))
         let softTargets = try softTargetProbabilities(data, recipe.loss)
         let cells = try recipe.sampling.map { _ in try groupCells(data) }
@@ -87,10 +92,29 @@ public enum Trainer {
         var rate = recipe.schedule.rate(base: recipe.learningRate, epoch: 0)
         var optimizer = recipe.makeOptimizer(rate: rate)
         var history: [EpochStats] = []
+        var firstEpoch = 0
         let clock = ContinuousClock()
-        try observer(EpochReport(epoch: 0, flatParameters: flatView(parameters), loss: .nan, trainAccuracy: .nan,
-                                  learningRate: rate, seconds: 0))
-        for epoch in 0..<recipe.epochs {
+        if let resume {
+            guard resume.epoch >= 1, resume.epoch <= recipe.epochs, resume.history.count == resume.epoch,
+                  resume.parameters.map(\.shape) == parameters.map(\.shape),
+                  let restored = network.restoreBuffers(resume.buffers) else {
+                throw TrainingError.invalidData("the resume state does not fit \(spec.description) trained for \(recipe.epochs) epochs")
+            }
+            parameters = resume.parameters.map { Tensor($0) }
+            buffers = restored
+            rng = resume.rng
+            history = resume.history
+            firstEpoch = resume.epoch
+            rate = recipe.schedule.rate(base: recipe.learningRate, after: firstEpoch)
+            optimizer = recipe.makeOptimizer(rate: rate)
+            do { try optimizer.restore(resume.optimizer, parameters: parameters) } catch {
+                throw TrainingError.invalidData("the resume state's optimiser does not fit: \(error)")
+            }
+        } else {
+            try observer(EpochReport(epoch: 0, flatParameters: flatView(parameters), loss: .nan, trainAccuracy: .nan,
+                                      learningRate: rate, seconds: 0, snapshot: nil))
+        }
+        for epoch in firstEpoch..<recipe.epochs {
             let start = clock.now
             let nextRate = recipe.schedule.rate(base: recipe.learningRate, epoch: epoch)
             if recipe.schedule.rebuildsOptimizer(at: epoch) || nextRate != rate {
@@ -125,8 +149,12 @@ public enum Trainer {
                                    trainAccuracy: seen > 0 ? Double(correct) / Double(seen) : .nan,
                                    learningRate: rate, seconds: seconds)
             history.append(stats)
+            let snapshot = TrainingSnapshot(epoch: stats.epoch, parameters: parameters.map(\.array),
+                                            buffers: network.bufferArrays(buffers), optimizer: optimizer.state,
+                                            rng: rng, history: history)
             try observer(EpochReport(epoch: stats.epoch, flatParameters: flatView(parameters), loss: stats.loss,
-                                      trainAccuracy: stats.trainAccuracy, learningRate: rate, seconds: seconds))
+                                      trainAccuracy: stats.trainAccuracy, learningRate: rate, seconds: seconds,
+                                      snapshot: snapshot))
         }
         return TrainedNetwork(network: network, parameters: parameters.map { $0.detach() }, buffers: buffers,
                               history: history)

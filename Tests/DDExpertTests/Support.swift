@@ -52,14 +52,17 @@ struct FormulaTrainer: ExpertTrainer {
         Float(seed % 1000) + Float(epoch) + Float(index) / 1000
     }
 
-    func train(seed: UInt64, epochs: Int, shouldStop: () -> Bool,
-               checkpoint: (EpochCheckpoint) throws -> Void) throws {
-        for e in 0...epochs {
+    /// Its resume state is the epoch number as text.
+    func train(seed: UInt64, epochs: Int, resume: [UInt8]?, shouldStop: () -> Bool,
+               checkpoint: (EpochCheckpoint, (() throws -> [UInt8])?) throws -> Void) throws {
+        let first = resume.map { Int(String(decoding: $0, as: UTF8.self))! + 1 } ?? 0
+        for e in first...epochs {
             if let stopAfter, e >= stopAfter { return }
             if shouldStop() { return }
             let theta = (0..<parameterCount).map { Self.value(seed: seed, epoch: e, index: $0) }
             try checkpoint(EpochCheckpoint(epoch: e, parameters: theta, trainLoss: e == 0 ? nil : 1.0 / Double(e),
-                                           testAccuracy: 0.1 * Double(e)))
+                                           testAccuracy: 0.1 * Double(e)),
+                           e == 0 ? nil : { Array(String(e).utf8) })
         }
     }
 }

@@ -72,9 +72,17 @@ import Testing
         #expect(text.contains("interrupted before expert 0 was complete"))
         let keyDir = dir + "/cache/" + (directoryListing(dir + "/cache").first ?? "")
         #expect(directoryListing(keyDir).filter { $0.hasPrefix("expert-") || $0.contains(".tmp-") }.isEmpty)
-        let rerun = try expert(args + ["-q"])
+        // The finished epochs are kept, and the re-run continues from them to the bytes of a run made in one go.
+        #expect(directoryListing(keyDir).contains(".expert-00000.partial"))
+        let rerun = try expert(args)
         #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stderr.contains("continuing its interrupted run after epoch"), "\(rerun.stderr)")
         #expect(try ExpertCache(directory: keyDir).scan(expected: 1).valid == [0])
+        let straight = try expert(Array(args.dropLast()) + [dir + "/straight", "-q"])
+        #expect(straight.status == 0, "\(straight.stderr)")
+        let name = directoryListing(dir + "/straight").first ?? ""
+        #expect(try readBytes(keyDir + "/expert-00000.ddt") == readBytes(dir + "/straight/" + name + "/expert-00000.ddt"))
+        #expect(!directoryListing(keyDir).contains { $0.hasPrefix(".expert-") })
     }
 
     @Test func pipeModeStreamsTheSameBytesAsTheCacheFile() throws {

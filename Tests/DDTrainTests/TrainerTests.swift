@@ -157,3 +157,45 @@ func bytes(_ t: Tensor) -> [Float] { t.scalars }
         #expect(Trainer.derivedSeed(42, 3) != Trainer.derivedSeed(43, 3))
     }
 }
+
+/// Continuing a run from an epoch's snapshot gives the uninterrupted run's bytes.
+@Suite struct TrainerResumeTests {
+    /// Resumed after epoch 1 and after epoch 2 of 4: the same parameters, batch-norm statistics and history
+    /// as 4 epochs straight. Momentum, the lr drop (optimiser rebuilt) at epoch 2, DSA draws and batch norm
+    /// exercise every piece of the snapshot; the observer restarts at the next epoch.
+    @Test(arguments: [("convnet-d1-w4", 1), ("convnet-d1-w4-bn", 2), ("convnet-d1-w4", 3)])
+    func resumeEqualsTheUninterruptedRun(spec name: String, after epoch: Int) throws {
+        let spec = try NetworkSpec(parsing: name)
+        let data = try toyData()
+        let recipe = TrainingRecipe(batchSize: 8, epochs: 4, schedule: .stepDecay(epoch: 2, factor: 0.1),
+                                    augmentation: .dsa(strategy: .noFlip, mode: .single))
+        var snapshot: TrainingSnapshot?
+        let straight = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: 9, observer: { report in
+            if report.epoch == epoch { snapshot = report.snapshot }
+            #expect((report.snapshot == nil) == (report.epoch == 0))
+        })
+        var seen: [Int] = []
+        let resumed = try Trainer.train(spec: spec, recipe: recipe, data: data, seed: 9,
+                                        resume: try #require(snapshot), observer: { seen.append($0.epoch) })
+        #expect(seen == Array((epoch + 1)...4))
+        #expect(bytes(resumed.flatParameters) == bytes(straight.flatParameters))
+        #expect(resumed.network.bufferArrays(resumed.buffers).map(\.scalars)
+                == straight.network.bufferArrays(straight.buffers).map(\.scalars))
+        #expect(resumed.history.map(\.loss) == straight.history.map(\.loss))
+        if name.hasSuffix("bn") { #expect(!straight.buffers.isEmpty) }
+    }
+
+    @Test func aSnapshotOfAnotherRunIsRefused() throws {
+        let data = try toyData()
+        var snapshot: TrainingSnapshot?
+        _ = try Trainer.train(spec: tinySpec, recipe: TrainingRecipe(batchSize: 8, epochs: 2), data: data, seed: 1,
+                              observer: { if $0.epoch == 1 { snapshot = $0.snapshot } })
+        let wider = NetworkSpec(.convnet, depth: 1, width: 8)
+        #expect(throws: TrainingError.self) {
+            _ = try Trainer.train(spec: wider, recipe: TrainingRecipe(batchSize: 8, epochs: 2), data: data, seed: 1, resume: snapshot)
+        }
+        #expect(throws: TrainingError.self) {   // beyond the run's epochs
+            _ = try Trainer.train(spec: tinySpec, recipe: TrainingRecipe(batchSize: 8, epochs: 0), data: data, seed: 1, resume: snapshot)
+        }
+    }
+}
