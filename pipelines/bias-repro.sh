@@ -12,6 +12,9 @@
 #   IPC [10]  SEED [0]  BUDGET [180] dd-distill --time-budget (s)  ITERS [method default]  THREADS [all cores]
 #   NETS [5] evaluation networks  EVAL_EPOCHS [300]  DATA [OUTDIR/data] (made by pipelines/bias-data.sh)
 #   EXTRA    more dd-distill flags for every variant, e.g. "--init real"
+#   mtt / tesla variants first make experts of the ratio's training split in OUTDIR/experts (dd-expert; with
+#   -group, --balance groups): EXPERTS [2] experts of EXPERT_EPOCHS [4] epochs; MTT_FLAGS ["--expert-epochs 2
+#   --max-start-epoch 2"] are passed to dd-distill
 #   DD_DATA [/work/shared/datasets]  DD_BIN [release bin path]
 # Writes OUTDIR/VARIANT-rRATIO.{ddt,png,distill.log,eval.log}, OUTDIR/bias.jsonl (dd-eval lines tagged
 # method=VARIANT ratio=RATIO), OUTDIR/{unbiased,worst-group,conflicting}.png and OUTDIR/table.md.
@@ -21,7 +24,7 @@ cd "$(dirname "$0")/.."
 out="${1:-out/bias}"
 mkdir -p "$out"  # DATA may live elsewhere, so bias-data.sh does not always make it
 . pipelines/lib.sh
-use_tools bias-repro.sh dd-fetch dd-bias dd-distill dd-eval dd-render
+use_tools bias-repro.sh dd-fetch dd-bias dd-distill dd-eval dd-render dd-expert
 ratios="${RATIOS:-0.005 0.01 0.02 0.05 0.1}"
 data="${DATA:-$out/data}"
 RATIOS="$ratios" DD_BIN="$bin" pipelines/bias-data.sh "$data" 2> /dev/null
@@ -40,6 +43,18 @@ for ratio in $ratios; do
             *) extra=() ;;
         esac
         start=$SECONDS
+        case "$method" in
+            mtt|tesla)
+                # Balanced experts for the group variant: its trajectories must not be the biased ones.
+                balance=(); [[ "$variant" == *-group ]] && balance=(--balance groups)
+                expert=("$bin/dd-expert" "$data/train-r$ratio.ddt" "${balance[@]}" --experts "${EXPERTS:-2}"
+                        --epochs "${EXPERT_EPOCHS:-4}" --seed "$seed" "${threads[@]}" --out "$out/experts")
+                "${expert[@]}" 2>> "$out/$name.expert.log"
+                echo "$name: experts ready after $((SECONDS - start)) s" >&2
+                # shellcheck disable=SC2206
+                extra+=(--experts "$("${expert[@]}" --print-key)" ${MTT_FLAGS:---expert-epochs 2 --max-start-epoch 2})
+                ;;
+        esac
         # shellcheck disable=SC2086
         "$bin/dd-distill" "$data/train-r$ratio.ddt" --method "$method" --ipc "$ipc" --seed "$seed" \
             --time-budget "${BUDGET:-180}" "${iters[@]}" "${threads[@]}" "${extra[@]}" \
@@ -48,7 +63,8 @@ for ratio in $ratios; do
         rm -f "$out/$name.ckpt"
         "$bin/dd-render" "$out/$name.ddt" --rows class --per-class "$ipc" --scale 2 -q \
             --title "$variant, bias ratio $ratio" -o "$out/$name.png"
-        "$bin/dd-eval" "$out/$name.ddt" --test "$data/test-unbiased.ddt" --arch convnet --nets "${NETS:-5}" \
+        evalextra=(); case "$method" in mtt|tesla) evalextra=(--lr-from-set) ;; esac   # protocols.md §3.3
+        "$bin/dd-eval" "$out/$name.ddt" --test "$data/test-unbiased.ddt" "${evalextra[@]}" --arch convnet --nets "${NETS:-5}" \
             --epochs "${EVAL_EPOCHS:-300}" --seed "$seed" "${threads[@]}" --tag "method=$variant" --tag "ratio=$ratio" \
             --json "$out/bias.jsonl" 2> "$out/$name.eval.log"
         touch "$out/$name.done"
