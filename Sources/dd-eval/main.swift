@@ -265,11 +265,6 @@ struct EvalCommand: ParsableCommand {
     private func openAppend(_ path: String) throws -> JSONLinesFile { try JSONLinesFile(path) }
 }
 
-/// `--balance`: how an epoch draws its samples.
-enum BalanceChoice: String, ExpressibleByArgument, CaseIterable {
-    case none, groups
-}
-
 /// An append-only JSON-lines file; each line is written with one write(2) so concurrent runs interleave
 /// whole lines.
 final class JSONLinesFile {

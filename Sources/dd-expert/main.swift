@@ -218,9 +218,4 @@ struct Expert: ParsableCommand {
 }
 
 
-/// `--balance`: how an epoch draws its samples.
-enum BalanceChoice: String, ExpressibleByArgument, CaseIterable {
-    case none, groups
-}
-
 Expert.runAsTool()
