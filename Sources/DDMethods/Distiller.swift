@@ -138,7 +138,8 @@ public final class Distiller {
 
     /// Iterates until `config.iterations`, the time budget, or a stop request. A stop request abandons the
     /// iteration in progress; the checkpoint of the iterations completed is written to
-    /// `options.interruptCheckpointPath` (when given) before returning `.interrupted`.
+    /// `options.interruptCheckpointPath` (when given) before returning `.interrupted`. Any other end writes
+    /// the final checkpoint to `options.checkpointPath` (when given).
     public func run(_ options: DistillRunOptions) throws -> DistillStop {
         let start = Date()
         let previousSeconds = state.wallSeconds
@@ -194,7 +195,13 @@ public final class Distiller {
             }
         }
         state.wallSeconds = previousSeconds + Date().timeIntervalSince(start)
-        if stop == .interrupted, let path = options.interruptCheckpointPath { try checkpoint.write(toPath: path) }
+        if stop == .interrupted {
+            if let path = options.interruptCheckpointPath { try checkpoint.write(toPath: path) }
+        } else if let path = options.checkpointPath, state.iteration > startIteration {
+            // A run that ends by its budget (or its schedule) leaves its last iteration resumable: the next
+            // budgeted job of a chain continues there, or a longer --iterations extends it.
+            try checkpoint.write(toPath: path)
+        }
         return stop
     }
 

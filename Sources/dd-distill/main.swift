@@ -33,15 +33,18 @@ struct DistillCommand: ParsableCommand {
         f32 images in the source's normalised space with its mean/std, labels, and metadata with every \
         hyper-parameter, the seed, the source digest, iterations done, wall time and a loss summary.
 
-        Long runs: --checkpoint PATH --every K writes an atomic snapshot every K iterations; SIGINT/SIGTERM \
-        writes one (to --checkpoint, else OUTPUT.ckpt or ./dd-distill.ckpt) and exits 75 without output; \
-        --resume PATH continues to the same images as an uninterrupted run. --snapshots PATH appends the \
+        Long runs: --checkpoint PATH --every K writes an atomic snapshot every K iterations and at the end \
+        (--time-budget or the last iteration); SIGINT/SIGTERM writes one (to --checkpoint, else OUTPUT.ckpt \
+        or ./dd-distill.ckpt) and exits 75 without output; --resume PATH continues to the same images as an \
+        uninterrupted run, so budgeted jobs chain (a larger --iterations may extend a finished run). --snapshots PATH appends the \
         set every K iterations (dd-render PATH shows the last; the file is a concatenation of streams).
 
         Examples:
           dd-fetch mnist | dd-distill --method dm --ipc 10 --time-budget 600 -o syn.ddt
           dd-distill mnist.ddt --method dc --ipc 1 --checkpoint dc.ckpt --every 10 -o dc.ddt
           dd-distill mnist.ddt --method dc --ipc 1 --resume dc.ckpt --checkpoint dc.ckpt -o dc.ddt
+          dd-distill mnist.ddt --method dc --ipc 10 --time-budget 3000 --checkpoint dc.ckpt -o dc.ddt   # job 1
+          dd-distill mnist.ddt --method dc --ipc 10 --time-budget 3000 --resume dc.ckpt --checkpoint dc.ckpt -o dc.ddt
           dd-distill mnist.ddt --method herding --ipc 10 -o herding.ddt
           dd-expert mnist.ddt --experts 5 --epochs 15 --out cache
           dd-distill mnist.ddt --method mtt --experts cache --ipc 10 --syn-steps 20 --time-budget 3600 -o mtt.ddt
@@ -115,7 +118,7 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Sample reweighting without group labels: none or kde (inverse kernel density in a trained embedding, per class).")
     var reweight: String = "none"
 
-    @Option(help: ArgumentHelp("Checkpoint path (atomic), written every --every iterations.", valueName: "PATH"))
+    @Option(help: ArgumentHelp("Checkpoint path (atomic), written every --every iterations and when the run ends.", valueName: "PATH"))
     var checkpoint: String?
 
     @Option(help: "Checkpoint and snapshot period in iterations.")

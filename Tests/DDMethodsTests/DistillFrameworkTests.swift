@@ -99,4 +99,32 @@ import Testing
         let meta = try streamRecords(sink.bytes).metadata["method"]
         #expect(meta?["stop"]?.stringValue == "time_budget" && meta?["iterations_done"]?.intValue == 1)
     }
+
+    /// A budgeted run leaves a checkpoint of its last iteration even between periodic ones, and budgeted
+    /// continuations of it (a chain of scheduler jobs) reach the bytes of one uninterrupted run.
+    @Test func budgetedRunsChainToTheUninterruptedResult() throws {
+        let dataset = try DistillTestData.subset(perClass: 12)
+        let config = DistillTestData.config(.dm, iterations: 5)
+        let directory = try makeTempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/c.ckpt"
+        let straight = try Distiller(config: config, dataset: dataset)
+        #expect(try straight.run(DistillRunOptions()) == .completed)
+        var iterations: [Int] = []
+        var stops: [DistillStop] = []
+        while iterations.last != 5 {
+            let job = try Distiller(config: config, dataset: dataset)
+            if FileManager.default.fileExists(atPath: path) {
+                try job.resume(from: DistillCheckpoint.read(from: StreamReader(fileDescriptor: open(path, O_RDONLY))))
+            }
+            // Every 100 iterations: only the end of each job writes the checkpoint.
+            stops.append(try job.run(DistillRunOptions(checkpointPath: path, every: 100, timeBudget: 1e-6)))
+            let saved = try DistillCheckpoint.read(from: StreamReader(fileDescriptor: open(path, O_RDONLY)))
+            #expect(saved.iteration == job.state.iteration)
+            iterations.append(saved.iteration)
+            if saved.iteration == 5 { #expect(saved.images.scalars == straight.state.images.scalars) }
+        }
+        #expect(iterations == [1, 2, 3, 4, 5])
+        #expect(stops == [.timeBudget, .timeBudget, .timeBudget, .timeBudget, .completed])
+    }
 }
