@@ -21,9 +21,9 @@ public enum DistillMethodName: String, Sendable, CaseIterable {
     }
 }
 
-/// Where synthetic images start: random real images of their sub-population (seeded) or N(0,1) noise in
-/// the normalised space.
-public enum SyntheticInit: String, Sendable, CaseIterable { case real, noise }
+/// Where synthetic images start: random real images of their sub-population (seeded), N(0,1) noise in
+/// the normalised space, or the images of a given set (`InitialSet`, `DistillConfig.initialSet`).
+public enum SyntheticInit: String, Sendable, CaseIterable { case real, noise, set }
 
 /// Every hyper-parameter of a run. `defaults(for:ipc:dataset:)` gives the published values
 /// (reference methods/dc-dsa.md §1, methods/dm.md §1); every field is a dd-distill flag.
@@ -56,6 +56,8 @@ public struct DistillConfig: Sendable, Equatable {
     /// With `matchBy == .group`: partitioned slots (default) or FairDD's sum over groups.
     public var groupLoss: GroupLoss = .partition
     public var reweight: Reweight = .none
+    /// With `initialization == .set`: the content digest of the set the images start from.
+    public var initialSet: String? = nil
 
     /// The reference's get_loops table: (outer_loop, inner_loop) by IPC; nil outside it.
     public static func referenceLoops(ipc: Int) -> (outer: Int, inner: Int)? {
@@ -126,6 +128,7 @@ public struct DistillConfig: Sendable, Equatable {
             guard let trajectory else { throw bad("\(method.rawValue) needs its trajectory-matching settings") }
             try trajectory.validate(syntheticCount: ipc)
         }
+        if initialization == .set, initialSet == nil { throw bad("--init set needs the set: --init-from FILE") }
         if groupLoss != .partition, matchBy != .group { throw bad("--group-loss \(groupLoss.rawValue) needs --match-by group") }
         if method.matchesTrajectories, groupLoss != .partition || reweight != .none {
             // Both act on real batches, which trajectory matching never draws (its real data are the experts).
@@ -156,6 +159,7 @@ public struct DistillConfig: Sendable, Equatable {
         // Only when used, so checkpoints of plain runs keep their identity.
         if matchBy == .group { object["group_loss"] = .string(groupLoss.rawValue) }
         if reweight != .none { object["reweight"] = .string(reweight.rawValue) }
+        if initialization == .set, let initialSet { object["init_set"] = .string(initialSet) }
         if method != .dm, !method.matchesTrajectories {
             object["lr_net"] = .number(learningRateNet)
             object["momentum_net"] = .number(momentumNet)

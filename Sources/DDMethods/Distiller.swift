@@ -53,7 +53,9 @@ public final class Distiller {
     public private(set) var state: DistillState
     private var method: any DistillationMethod
 
-    public init(config: DistillConfig, dataset: Dataset) throws {
+    /// `initialSet`: the set the images start from when `config.initialization == .set` (its content digest
+    /// must be `config.initialSet`).
+    public init(config: DistillConfig, dataset: Dataset, initialSet: Dataset? = nil) throws {
         try config.validate()
         self.config = config
         var pool = try RealPool(dataset, ipc: config.ipc, matchBy: config.matchBy, groupLoss: config.groupLoss)
@@ -71,7 +73,17 @@ public final class Distiller {
         sourceDigest = dataset.contentDigest ?? dataset.computeContentDigest()
         method = try makeMethod(config, pool: pool, network: network)
         var rng = RandomGenerator(seed: config.seed)
-        let images = Self.initialImages(config, pool: pool, rng: &rng)
+        let images: NDArray
+        if config.initialization == .set {
+            guard let initialSet else { throw DistillError.usage("--init set needs the set: --init-from FILE") }
+            let digest = initialSet.contentDigest ?? initialSet.computeContentDigest()
+            guard digest == config.initialSet else {
+                throw DistillError.badData("--init-from: the set is \(digest), the configuration names \(config.initialSet ?? "none")")
+            }
+            images = try InitialSet.images(initialSet, pool: pool)
+        } else {
+            images = Self.initialImages(config, pool: pool, rng: &rng)
+        }
         state = DistillState(images: images, optimizer: SGD(learningRate: config.learningRateImages,
                                                             momentum: config.momentumImages), rng: rng)
         state.trajectory = config.trajectory.flatMap { config.method.matchesTrajectories ? TrajectoryState(stepSize: $0.initialStepSize) : nil }
@@ -86,7 +98,7 @@ public final class Distiller {
         switch config.initialization {
         case .noise:
             return NDArray.normal(shape, rng: &rng)
-        case .real:
+        case .real, .set:
             var images = NDArray.zeros(shape)
             for unit in pool.matchingUnits {
                 let slots = unit[0].syntheticSlots

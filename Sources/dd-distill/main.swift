@@ -100,8 +100,11 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("inner-loop"), help: "DC/DSA epochs of network training between updates (default: get_loops by IPC).")
     var innerLoop: Int?
 
-    @Option(help: "Synthetic initialisation: real or noise (default: DC noise, DSA/DM real).")
+    @Option(help: "Synthetic initialisation: real, noise or set (default: DC noise, DSA/DM/MTT real; set = --init-from).")
     var `init`: SyntheticInit?
+
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("Start from this set's images (a coreset, another method's output; same classes and geometry, IPC images per class).", valueName: "PATH"))
+    var initFrom: String?
 
     @Option(help: "Network (default convnet; e.g. convnet-w32, convnet-d2). Coresets use it as the feature extractor.")
     var net: String?
@@ -174,6 +177,9 @@ struct DistillCommand: ParsableCommand {
     func validate() throws {
         guard every >= 1 else { throw ValidationError("--every must be at least 1, got \(every)") }
         if let timeBudget, !(timeBudget > 0) { throw ValidationError("--time-budget must be positive") }
+        if initFrom == "-", input == nil || input == "-" {
+            throw ValidationError("the input and --init-from cannot both be stdin")
+        }
         do { _ = try groupSettings() } catch let error as DistillError { throw ValidationError(error.message) }
     }
 
@@ -205,6 +211,10 @@ struct DistillCommand: ParsableCommand {
             Tool.adviseOnBLAS(log)
             switch chosen {
             case .coreset(let coreset):
+                if initFrom != nil || `init` != nil {
+                    throw ToolError("\(coreset.rawValue) selects real images; --init and --init-from apply to dc, dsa, dm, "
+                                    + "mtt and tesla", exit: .usage)
+                }
                 guard matchBy ?? "class" == "class", groupLoss == nil, reweight == "none" else {
                     throw ToolError("\(coreset.rawValue) selects per class; --match-by group, --group-loss and --reweight "
                                     + "apply to dc, dsa and dm", exit: .usage)
@@ -254,16 +264,34 @@ struct DistillCommand: ParsableCommand {
         return c
     }
 
+    /// --init-from: the set, recorded in the configuration by its content digest.
+    func readInitialSet(into config: inout DistillConfig, source: Dataset, log: Log) throws -> Dataset? {
+        guard let initFrom else { return nil }
+        if let given = `init`, given != .set {
+            throw ToolError.usage("--init \(given.rawValue) and --init-from both say where the images start; give one")
+        }
+        let file = try InputFile(initFrom)
+        let set = try inFile(file.displayName) { try Dataset.read(from: StreamReader(fileDescriptor: file.fd)) }
+        if let from = set.provenance["source_digest"], from != (source.contentDigest ?? source.computeContentDigest()) {
+            log.warn("\(file.displayName) was made from another dataset (\(from.prefix(19))…) than the input")
+        }
+        log.info("starting from the \(set.count) images of \(file.displayName)")
+        config.initialization = .set
+        config.initialSet = set.contentDigest ?? set.computeContentDigest()
+        return set
+    }
+
     func distill(_ name: DistillMethodName, dataset: Dataset, out: OutputFile, log: Log) throws {
         if !name.matchesTrajectories, let given = trajectoryFlags.first(where: \.isGiven) {
             throw ToolError.usage("\(given.flag) applies to --method mtt or tesla only")
         }
-        let config = try configuration(name, dataset: dataset)
+        var config = try configuration(name, dataset: dataset)
+        let initialSet = try readInitialSet(into: &config, source: dataset, log: log)
         if name == .dc || name == .dsa, DistillConfig.referenceLoops(ipc: ipc) == nil, outerLoop == nil || innerLoop == nil {
             log.warn("IPC \(ipc) is outside the reference get_loops table; using outer \(config.outerLoop), inner \(config.innerLoop)")
         }
         if config.reweight == .kde { log.info("training the KDE feature network (1 epoch of --net on \(dataset.count) images)") }
-        let distiller = try Distiller(config: config, dataset: dataset)
+        let distiller = try Distiller(config: config, dataset: dataset, initialSet: initialSet)
         if config.matchBy == .group {
             for line in distiller.pool.groupSummary { log.info(line) }
             let attribute = dataset.biasLabels != nil ? "bias label" : "group"
