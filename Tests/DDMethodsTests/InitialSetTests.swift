@@ -38,6 +38,25 @@ import Testing
         #expect(DistillTestData.config(.dc, ipc: 2, iterations: 1).metadata["init_set"] == nil)
     }
 
+    /// Matching by group, each (class, group) cell takes the set's image of that cell: a group run's output,
+    /// rows reversed, comes back slot for slot; a set without groups is refused.
+    @Test func groupCellsTakeTheirOwnGroupsImages() throws {
+        let dataset = try ColoredDigits.make(classes: [0, 1, 7], perClass: 12, conflicting: 3, otherColours: 2)
+        var config = DistillTestData.config(.dm, ipc: 3, iterations: 1)
+        config.matchBy = .group
+        let first = try Distiller(config: config, dataset: dataset)
+        _ = try first.run(DistillRunOptions())
+        let distilled = first.syntheticDataset()
+        #expect(Set(distilled.groups ?? []).count > 1)
+        let reversed = try distilled.subset(indices: Array((0..<distilled.count).reversed()))
+        let next = try startingFrom(reversed, config, dataset)
+        #expect(next.state.images.scalars == first.state.images.scalars)
+        var ungrouped = reversed
+        ungrouped.groups = nil
+        ungrouped.contentDigest = nil
+        #expect(throws: DistillError.self) { _ = try startingFrom(ungrouped, config, dataset) }
+    }
+
     /// A set normalised with other constants starts from the same pixels in the run's normalised space.
     @Test func anotherNormalisationIsConvertedThroughPixels() throws {
         let dataset = try DistillTestData.subset(perClass: 12)
