@@ -140,6 +140,18 @@ extension Dataset {
         }
     }
 
+    /// The same pixels normalised with other constants, `mean`/`std` (unclamped: a synthetic image may lie
+    /// outside [0,1] in pixel space).
+    public func normalizedImages(mean target: [Float], std targetStd: [Float]) -> [Float] {
+        guard target != mean || targetStd != std else { return normalizedImages() }
+        switch images {
+        case .u8(let values):
+            return mapPerChannel(values) { value, c in (Float(value) / 255 - target[c]) / targetStd[c] }
+        case .normalized(let values):
+            return mapPerChannel(values) { value, c in (value * std[c] + mean[c] - target[c]) / targetStd[c] }
+        }
+    }
+
     /// `transform(value, channel)` of every pixel of the N×C×H×W images (inlined: it runs over whole datasets).
     @inline(__always) private func mapPerChannel<T>(_ values: [T], _ transform: (T, Int) -> Float) -> [Float] {
         let plane = geometry.height * geometry.width

@@ -73,32 +73,32 @@ public final class Distiller {
         sourceDigest = dataset.contentDigest ?? dataset.computeContentDigest()
         method = try makeMethod(config, pool: pool, network: network)
         var rng = RandomGenerator(seed: config.seed)
-        let images: NDArray
-        if config.initialization == .set {
-            guard let initialSet else { throw DistillError.usage("--init set needs the set: --init-from FILE") }
-            let digest = initialSet.contentDigest ?? initialSet.computeContentDigest()
-            guard digest == config.initialSet else {
-                throw DistillError.badData("--init-from: the set is \(digest), the configuration names \(config.initialSet ?? "none")")
-            }
-            images = try InitialSet.images(initialSet, pool: pool)
-        } else {
-            images = Self.initialImages(config, pool: pool, rng: &rng)
-        }
+        let images = try Self.initialImages(config, pool: pool, initialSet: initialSet, rng: &rng)
         state = DistillState(images: images, optimizer: SGD(learningRate: config.learningRateImages,
                                                             momentum: config.momentumImages), rng: rng)
         state.trajectory = config.trajectory.flatMap { config.method.matchesTrajectories ? TrajectoryState(stepSize: $0.initialStepSize) : nil }
         state.warnings = method.notices
     }
 
-    /// Real images of each matching unit (distinct, seeded, uniform whatever the weights) or N(0, 1) noise,
-    /// in the normalised space.
-    static func initialImages(_ config: DistillConfig, pool: RealPool, rng: inout RandomGenerator) -> NDArray {
+    /// Real images of each matching unit (distinct, seeded, uniform whatever the weights), N(0, 1) noise, or
+    /// the given set's images (`InitialSet`), in the normalised space.
+    static func initialImages(_ config: DistillConfig, pool: RealPool, initialSet: Dataset?,
+                              rng: inout RandomGenerator) throws -> NDArray {
         let g = pool.dataset.geometry
         let shape = [pool.syntheticCount, g.channels, g.height, g.width]
         switch config.initialization {
         case .noise:
             return NDArray.normal(shape, rng: &rng)
-        case .real, .set:
+        case .set:
+            guard let initialSet else {
+                throw DistillError.usage("the configuration starts from set \(config.initialSet ?? "-"); give it with --init-from FILE")
+            }
+            let digest = initialSet.contentDigest ?? initialSet.computeContentDigest()
+            guard digest == config.initialSet else {
+                throw DistillError.badData("--init-from: the set is \(digest), the configuration names \(config.initialSet ?? "none")")
+            }
+            return try InitialSet.images(initialSet, pool: pool)
+        case .real:
             var images = NDArray.zeros(shape)
             for unit in pool.matchingUnits {
                 let slots = unit[0].syntheticSlots

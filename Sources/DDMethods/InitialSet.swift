@@ -27,7 +27,7 @@ public enum InitialSet {
             throw bad("the run matches by group and the set has no group record")
         }
         let perImage = source.geometry.valuesPerImage
-        let converted = inSourceSpace(set, source: source)
+        let converted = set.normalizedImages(mean: source.mean, std: source.std)
         var scalars = [Float](repeating: 0, count: pool.syntheticCount * perImage)
         for unit in pool.matchingUnits {
             let label = unit[0].label
@@ -48,20 +48,5 @@ public enum InitialSet {
         }
         let g = source.geometry
         return NDArray(shape: [pool.syntheticCount, g.channels, g.height, g.width], scalars: scalars)
-    }
-
-    /// The set's images in the source's normalised space: the same pixel values (unclamped) under the
-    /// source's mean and std when the two streams were normalised differently.
-    static func inSourceSpace(_ set: Dataset, source: Dataset) -> [Float] {
-        let values = set.normalizedImages()
-        guard set.mean != source.mean || set.std != source.std else { return values }
-        let plane = set.geometry.height * set.geometry.width
-        let channels = set.geometry.channels
-        var out = values
-        for i in values.indices {
-            let c = (i / plane) % channels
-            out[i] = (values[i] * set.std[c] + set.mean[c] - source.mean[c]) / source.std[c]
-        }
-        return out
     }
 }

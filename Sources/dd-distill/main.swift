@@ -36,8 +36,9 @@ struct DistillCommand: ParsableCommand {
         Long runs: --checkpoint PATH --every K writes an atomic snapshot every K iterations and at the end \
         (--time-budget or the last iteration); SIGINT/SIGTERM writes one (to --checkpoint, else OUTPUT.ckpt \
         or ./dd-distill.ckpt) and exits 75 without output; --resume PATH continues to the same images as an \
-        uninterrupted run, so budgeted jobs chain (a larger --iterations may extend a finished run). --snapshots PATH appends the \
-        set every K iterations (dd-render PATH shows the last; the file is a concatenation of streams).
+        uninterrupted run, so budgeted jobs chain (a larger --iterations may extend a finished run). \
+        --snapshots PATH appends the set every K iterations (dd-render PATH shows the last; the file is a \
+        concatenation of streams). --init-from FILE starts from another set's images (e.g. a herding coreset).
 
         Examples:
           dd-fetch mnist | dd-distill --method dm --ipc 10 --time-budget 600 -o syn.ddt

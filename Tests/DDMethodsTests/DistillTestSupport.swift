@@ -67,7 +67,7 @@ func probeLoss(_ distiller: Distiller, images: NDArray) throws -> Double {
 
 /// Records of a stream by name (raw bytes) and its begin metadata.
 func streamRecords(_ bytes: [UInt8]) throws -> (metadata: JSONValue, records: [String: [UInt8]]) {
-    let reader = try StreamReader(bytes: bytes)
+    let reader = StreamReader(bytes: bytes)
     let header = try reader.readStreamHeader()
     var records: [String: [UInt8]] = [:]
     while let record = try reader.next() { records[record.name] = record.bytes }
