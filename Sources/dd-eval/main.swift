@@ -232,7 +232,7 @@ struct EvalCommand: ParsableCommand {
 
     /// A stream path, or (when no such file exists) a registry dataset name fetched like dd-fetch.
     private func loadTest(_ name: String, split: Split) throws -> Dataset {
-        if name == "-" || FileManager.default.fileExists(atPath: name) {
+        if DatasetArgument.isStreamPath(name) {
             return try readStream(name, kinds: [.dataset]).0
         }
         guard (try? DatasetRegistry.spec(named: name)) != nil else {

@@ -198,7 +198,7 @@ struct Expert: ParsableCommand {
 
     /// A test-set stream path, or a dataset name fetched like `dd-fetch NAME --split test`.
     func loadTest(_ text: String) throws -> Dataset {
-        if text == "-" || FileManager.default.fileExists(atPath: text) {
+        if DatasetArgument.isStreamPath(text) {
             let input = try InputFile(text)
             return try inFile(input.displayName) {
                 try Dataset.read(from: StreamReader(source: input), verifyDigest: true).withContentDigest()
