@@ -9,6 +9,10 @@
 #   DD_DATA  dataset mirror (default /work/shared/datasets)   DD_BIN  tools directory (default: release bin path)
 #   EXTRA    extra dd-distill flags (e.g. "--iterations 200" to cut the schedule; recorded in the results line)
 #   TAG      appended to the output names (OUTDIR/DATASET-METHOD-ipcN-TAG.*)
+#   EVAL_AUG dd-eval --aug: dsa (default) | dc (DC's own protocol) | none
+#   INIT     where DC/DSA/DM images start: dd-distill's default (unset) | real | noise | herding | kcenter | random
+#            | forgetting (a coreset of the training set, selected first; its selection time counts in BUDGET)
+#            | a set file (--init-from)
 # Writes OUTDIR/DATASET-METHOD-ipcN.{ddt,distill.log,eval.log,jsonl,png} and appends OUTDIR/results.tsv:
 #   dataset method ipc iterations_done distill_seconds mean std nets extra
 set -euo pipefail
@@ -22,18 +26,34 @@ name="$dataset-$method-ipc$ipc${TAG:+-$TAG}"
 train="$out/$dataset-train.ddt"
 [ -s "$train" ] || "$bin/dd-fetch" "$dataset" --offline -o "$train"
 
-# Evaluation augmentation follows the reference (protocols.md §3.1): DSA for DSA, DM and the coresets as
-# dd-eval's default; DC's own MNIST `augment` policy is not implemented in dd-eval, so DC is evaluated with
-# DSA as well (a recorded deviation).
+# Evaluation augmentation: EVAL_AUG (default dsa, dd-eval's default, which every recorded run used). The
+# reference (protocols.md §3.1-3.2) trains DC's and the coresets' evaluation networks with DC's own `augment`
+# instead: EVAL_AUG=dc (crop_scale_rotate and E 1000 on MNIST; none and E 300 on Fashion-MNIST).
 start=$SECONDS
+budget="${BUDGET:-3600}"
+init_flags=()
+case "${INIT:-}" in
+    "") ;;
+    real|noise) init_flags=(--init "$INIT") ;;
+    herding|kcenter|random|forgetting)
+        "$bin/dd-distill" "$train" --method "$INIT" --ipc "$ipc" --seed "${SEED:-0}" "${threads[@]}" \
+            -o "$out/$name.init.ddt" 2> "$out/$name.init.log"
+        init_flags=(--init-from "$out/$name.init.ddt")
+        budget=$((budget - (SECONDS - start)))
+        [ "$budget" -ge 1 ] || { echo "distill.sh: the $INIT selection used all of BUDGET" >&2; exit 75; } ;;
+    *) init_flags=(--init-from "$INIT") ;;
+esac
 # shellcheck disable=SC2086
-"$bin/dd-distill" "$train" --method "$method" --ipc "$ipc" --seed "${SEED:-0}" --time-budget "${BUDGET:-3600}" \
-    --checkpoint "$out/$name.ckpt" --every 25 "${threads[@]}" ${EXTRA:-} -o "$out/$name.ddt" 2> "$out/$name.distill.log"
+"$bin/dd-distill" "$train" --method "$method" --ipc "$ipc" --seed "${SEED:-0}" --time-budget "$budget" \
+    --checkpoint "$out/$name.ckpt" --every 25 "${init_flags[@]}" "${threads[@]}" ${EXTRA:-} -o "$out/$name.ddt" \
+    2> "$out/$name.distill.log"
 distill_seconds=$((SECONDS - start))
 rm -f "$out/$name.ckpt"
 "$bin/dd-render" "$out/$name.ddt" --per-class 10 --scale 2 -o "$out/$name.png"
 "$bin/dd-eval" "$out/$name.ddt" --test "$dataset" --offline --arch convnet --nets "${NETS:-5}" "${epochs[@]}" \
+    --aug "${EVAL_AUG:-dsa}" \
     "${threads[@]}" --json "$out/$name.jsonl" 2> "$out/$name.eval.log"
-results_line "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" "${EXTRA:-}" \
+results_line "$out/$name.ddt" "$out/$name.jsonl" "$dataset" "$method" "$ipc" "$distill_seconds" \
+    "${EXTRA:-}${INIT:+ INIT=$INIT}" \
     >> "$out/results.tsv"
 tail -n 1 "$out/results.tsv" >&2

@@ -3,14 +3,22 @@ import DDData
 import DDFormat
 import DDTrain
 
+/// How evaluation networks are augmented: DSA (the DSA/DM/MTT protocol), DC's `augment` (DC's own
+/// protocol: crop_scale_rotate on MNIST, nothing elsewhere), or not at all.
+public enum EvalAugmentation: String, Sendable, CaseIterable {
+    case dsa, dc, none
+}
+
 /// dd-eval's recipe flags, turned into a `TrainingRecipe` here so the executable only parses arguments.
 /// Nil / default values mean the standard protocol (reference/protocols.md §3.1).
 public struct RecipeOptions: Sendable {
     /// The reference's E (E + 1 passes); nil → 1000 with DSA, 300 without.
     public var referenceEpochs: Int?
-    public var augment = true
+    public var augment: EvalAugmentation = .dsa
     /// DSA families; nil → `DSAStrategy.defaultStrategy(forDataset:)` of TRAIN's source dataset.
     public var dsaStrategy: String?
+    /// DC augmentation ops; nil → `DCAugmentStrategy.defaultStrategy(forDataset:)` (MNIST: crop_scale_rotate).
+    public var dcStrategy: String?
     public var dsaMode: DSAMode = .single
     public var optimizer: OptimizerKind = .sgd
     public var learningRate: Double?
@@ -42,15 +50,26 @@ public struct RecipeOptions: Sendable {
             rate = learned; source = "the set's \(EvalInputs.learnedRateKey) \(learned)"
         }
         var augmentation = TrainingAugmentation.none
-        if augment {
+        let dataset = train.provenance["dataset"] ?? train.name
+        switch augment {
+        case .none: break
+        case .dsa:
             let strategy: DSAStrategy
             do {
-                strategy = try dsaStrategy.map(DSAStrategy.init(parsing:))
-                    ?? DSAStrategy.defaultStrategy(forDataset: train.provenance["dataset"] ?? train.name)
+                strategy = try dsaStrategy.map(DSAStrategy.init(parsing:)) ?? DSAStrategy.defaultStrategy(forDataset: dataset)
             } catch {
                 throw EvalInputError("--dsa-strategy: \(error)", usage: true)
             }
             augmentation = .dsa(strategy: strategy, mode: dsaMode)
+        case .dc:
+            let strategy: DCAugmentStrategy
+            do {
+                strategy = try dcStrategy.map(DCAugmentStrategy.init(parsing:))
+                    ?? DCAugmentStrategy.defaultStrategy(forDataset: dataset)
+            } catch {
+                throw EvalInputError("--dc-strategy: \(error)", usage: true)
+            }
+            augmentation = strategy.isNone ? .none : .dc(strategy: strategy)
         }
         let e = referenceEpochs ?? (augmentation.isNone ? 300 : 1000)
         var recipe = TrainingRecipe.evaluationProtocol(referenceEpochs: e, learningRate: rate, augmentation: augmentation)

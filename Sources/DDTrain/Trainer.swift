@@ -187,8 +187,14 @@ public enum Trainer {
 
     private static func augment(_ images: Tensor, _ augmentation: TrainingAugmentation,
                                 _ rng: inout RandomGenerator) -> Tensor {
-        guard case .dsa(let strategy, let mode) = augmentation, !strategy.isNone else { return images }
-        return withNoGrad { DSA.augment(images, strategy: strategy, mode: mode, rng: &rng) }
+        switch augmentation {
+        case .none: return images
+        case .dsa(let strategy, let mode):
+            if strategy.isNone { return images }
+            return withNoGrad { DSA.augment(images, strategy: strategy, mode: mode, rng: &rng) }
+        case .dc(let strategy):
+            return DCAugment.augment(images, strategy: strategy, rng: &rng)
+        }
     }
 
     /// The loss of one batch under the recipe's loss.

@@ -35,10 +35,15 @@ public enum TrainingAugmentation: Codable, Sendable, Equatable {
     case none
     /// Non-Siamese DSA: a fresh draw per batch, numbers drawn independently per sample.
     case dsa(strategy: DSAStrategy, mode: DSAMode)
+    /// DC's `augment` (reference/protocols.md §3.2): one op per image, drawn fresh every batch.
+    case dc(strategy: DCAugmentStrategy)
 
     public var isNone: Bool {
-        if case .dsa(let strategy, _) = self { return strategy.isNone }
-        return true
+        switch self {
+        case .none: return true
+        case .dsa(let strategy, _): return strategy.isNone
+        case .dc(let strategy): return strategy.isNone
+        }
     }
 }
 
@@ -157,6 +162,8 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         case .none: parts.append("no augmentation")
         case .dsa(let strategy, let mode):
             parts.append(strategy.isNone ? "no augmentation" : "DSA \(strategy.description) mode \(mode.rawValue)")
+        case .dc(let strategy):
+            parts.append(strategy.isNone ? "no augmentation" : "DC augment \(strategy.description)")
         }
         switch loss {
         case .hardCrossEntropy: parts.append("hard-label cross-entropy")

@@ -9,7 +9,7 @@ import DDNN
 import DDTrain
 import Foundation
 
-enum AugmentationChoice: String, ExpressibleByArgument, CaseIterable { case dsa, none }
+extension EvalAugmentation: ExpressibleByArgument {}
 enum ScheduleChoice: String, ExpressibleByArgument, CaseIterable { case reference, constant }
 enum BaselineChoice: String, ExpressibleByArgument, CaseIterable { case random }
 extension OptimizerKind: ExpressibleByArgument {}
@@ -25,7 +25,8 @@ struct EvalCommand: ParsableCommand {
         Default protocol (reference/protocols.md §3.1): 5 networks per architecture with seeds derived from --seed, \
         SGD lr 0.01 momentum 0.9 weight decay 5e-4, batch 256, epochs 0…E (E+1 passes) with lr ×0.1 and the optimiser \
         rebuilt after epoch E//2+1 (502 + 499 epochs for E = 1000), E = 1000 with DSA (default) or 300 with --aug none; images normalised with the \
-        stream's own mean/std. --lr-from-set uses the learned step size the set carries (metadata `syn_lr`). Soft \
+        stream's own mean/std. --aug dc is DC's own protocol (§3.2): one of crop / scale / rotate per image on MNIST \
+        (E = 1000), no augmentation and E = 300 elsewhere. --lr-from-set uses the learned step size the set carries (metadata `syn_lr`). Soft \
         labels are used when the stream has them (--hard-labels forces argmax).
 
         Architectures: \(NetworkSpec.validNames)
@@ -33,6 +34,7 @@ struct EvalCommand: ParsableCommand {
         Examples:
           dd-eval syn.ddt --test mnist
           dd-eval syn.ddt --test mnist --arch convnet,lenet,resnet18 --json results.jsonl
+          dd-eval dc-syn.ddt --test mnist --aug dc
           dd-eval syn.ddt --test cmnist-test.ddt --json bias.jsonl --tag method=dm --tag ratio=0.05
           dd-fetch mnist --per-class 10 | dd-eval --test mnist --nets 5
           dd-eval syn.ddt --test mnist --baseline random --baseline-source mnist --full-accuracy 0.9945
@@ -54,8 +56,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The reference's epoch count E: trains epochs 0…E (E+1 passes). Default 1000 with DSA, 300 without.")
     var epochs: Int?
 
-    @Option(help: "Training augmentation: dsa or none.")
-    var aug: AugmentationChoice = .dsa
+    @Option(help: "Training augmentation: dsa, dc (DC's own protocol: crop_scale_rotate on MNIST, none elsewhere) or none.")
+    var aug: EvalAugmentation = .dsa
+
+    @Option(name: .customLong("dc-strategy"), help: "With --aug dc: ops from crop, scale, rotate, noise joined by '_' (default: by dataset).")
+    var dcStrategy: String?
 
     @Option(name: .customLong("dsa-strategy"), help: "DSA families (default: by dataset, no flip for digits).")
     var dsaStrategy: String?
@@ -230,7 +235,8 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    /// A stream path, or (when no such file exists) a registry dataset name fetched like dd-fetch.
+    /// A stream (`-` or a file), or a registry dataset name fetched like dd-fetch (a directory of that name does
+    /// not shadow it: `DatasetArgument.isStreamPath`).
     private func loadTest(_ name: String, split: Split) throws -> Dataset {
         if DatasetArgument.isStreamPath(name) {
             return try readStream(name, kinds: [.dataset]).0
@@ -246,8 +252,9 @@ struct EvalCommand: ParsableCommand {
     private func recipeOptions() -> RecipeOptions {
         var o = RecipeOptions()
         o.referenceEpochs = epochs
-        o.augment = aug == .dsa
+        o.augment = aug
         o.dsaStrategy = dsaStrategy
+        o.dcStrategy = dcStrategy
         o.dsaMode = DSAMode(rawValue: dsaMode.uppercased()) ?? .single
         o.optimizer = optimizer
         o.learningRate = lr

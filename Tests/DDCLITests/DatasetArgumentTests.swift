@@ -13,6 +13,7 @@ import Testing
 @Test func streamPathsAreDecidedFromTheFileSystem() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ddcli-arg-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
     let file = dir.appendingPathComponent("test.ddt").path
     try Data([1]).write(to: URL(fileURLWithPath: file))
     #expect(DatasetArgument.isStreamPath(file))

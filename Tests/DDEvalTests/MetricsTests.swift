@@ -114,9 +114,26 @@ import Testing
         #expect(dsa.augmentation == .dsa(strategy: .noFlip, mode: .single))   // digits: no flip
         #expect(source.contains("default"))
         var options = RecipeOptions()
-        options.augment = false
+        options.augment = .none
         let plain = try options.recipe(for: mnist, metadata: nil).recipe
         #expect(plain.epochs == 301 && plain.schedule == .stepDecay(epoch: 152, factor: 0.1) && plain.augmentation == .none)
+    }
+
+    /// DC's protocol: MNIST trains E = 1000 with crop_scale_rotate; Fashion-MNIST has no DC augmentation, so
+    /// it falls back to E = 300 without any.
+    @Test func dcAugmentationFollowsTheDataset() throws {
+        var options = RecipeOptions()
+        options.augment = .dc
+        var mnist = toyDataset()
+        mnist.provenance["dataset"] = "mnist"
+        let dc = try options.recipe(for: mnist, metadata: nil).recipe
+        #expect(dc.epochs == 1001 && dc.augmentation == .dc(strategy: .cropScaleRotate))
+        #expect(dc.summary.contains("DC augment crop_scale_rotate"))
+        mnist.provenance["dataset"] = "fashion-mnist"
+        let fashion = try options.recipe(for: mnist, metadata: nil).recipe
+        #expect(fashion.epochs == 301 && fashion.augmentation == .none)
+        options.dcStrategy = "crop_warp"
+        #expect(throws: EvalInputError.self) { try options.recipe(for: mnist, metadata: nil) }
     }
 
     @Test func learnedRateAndSoftLabelsComeFromTheSet() throws {
