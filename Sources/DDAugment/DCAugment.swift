@@ -83,35 +83,27 @@ public enum DCAugment {
         for s in 0..<n { for ch in 0..<c { for p in 0..<plane { channelMeans[ch] += x[s * sample + ch * plane + p] } } }
         for ch in 0..<c { channelMeans[ch] /= Double(max(n * plane, 1)) }
         let rotateFill = channelMeans.reduce(0, +) / Double(max(c, 1))
+        // Replaces every channel plane of sample s by transform(plane, channel).
+        func eachPlane(of s: Int, _ transform: ([Double], Int) -> [Double]) {
+            for ch in 0..<c {
+                let base = s * sample + ch * plane
+                x.replaceSubrange(base..<(base + plane), with: transform(Array(x[base..<(base + plane)]), ch))
+            }
+        }
         for s in 0..<n {
-            let op = strategy.ops[rng.int(below: strategy.ops.count)]
-            switch op {
+            switch strategy.ops[rng.int(below: strategy.ops.count)] {
             case .crop:
                 let span = 2 * constants.cropPad
                 let r = rng.int(below: span), col = rng.int(below: span)
-                for ch in 0..<c {
-                    let base = s * sample + ch * plane
-                    let out = cropped(Array(x[base..<(base + plane)]), height: h, width: w, pad: constants.cropPad,
-                                      rowOffset: r, columnOffset: col, fill: channelMeans[ch])
-                    x.replaceSubrange(base..<(base + plane), with: out)
-                }
+                eachPlane(of: s) { cropped($0, height: h, width: w, pad: constants.cropPad, rowOffset: r, columnOffset: col,
+                                           fill: channelMeans[$1]) }
             case .scale:
                 let sh = Int(rng.uniform(1 - constants.scale, 1 + constants.scale) * Double(h))
                 let sw = Int(rng.uniform(1 - constants.scale, 1 + constants.scale) * Double(h))
-                for ch in 0..<c {
-                    let base = s * sample + ch * plane
-                    let out = scaled(Array(x[base..<(base + plane)]), height: h, width: w, toHeight: max(sh, 1),
-                                     toWidth: max(sw, 1))
-                    x.replaceSubrange(base..<(base + plane), with: out)
-                }
+                eachPlane(of: s) { plane, _ in scaled(plane, height: h, width: w, toHeight: max(sh, 1), toWidth: max(sw, 1)) }
             case .rotate:
-                let degrees = rng.int(below: 2 * constants.rotate) - constants.rotate
-                for ch in 0..<c {
-                    let base = s * sample + ch * plane
-                    let out = rotated(Array(x[base..<(base + plane)]), height: h, width: w, degrees: Double(degrees),
-                                      fill: rotateFill)
-                    x.replaceSubrange(base..<(base + plane), with: out)
-                }
+                let degrees = Double(rng.int(below: 2 * constants.rotate) - constants.rotate)
+                eachPlane(of: s) { plane, _ in rotated(plane, height: h, width: w, degrees: degrees, fill: rotateFill) }
             case .noise:
                 for i in (s * sample)..<((s + 1) * sample) { x[i] += constants.noise * rng.normal() }
             }
@@ -168,13 +160,13 @@ public enum DCAugment {
         let inCenterY = Double(h - 1) / 2, inCenterX = Double(w - 1) / 2
         let cropRow = (outH - h) / 2, cropColumn = (outW - w) / 2
         let coefficients = BSpline.coefficients(image, height: h, width: w)
+        let tolerance = 1e-9  // cos 90° is not exactly 0: edge pixels land a hair outside
         var out = [Double](repeating: fill, count: h * w)
         for i in 0..<h {
             let dy = Double(i + cropRow) - outCenterY
             for j in 0..<w {
                 let dx = Double(j + cropColumn) - outCenterX
                 let y = cosA * dy + sinA * dx + inCenterY, x = -sinA * dy + cosA * dx + inCenterX
-                let tolerance = 1e-9
                 guard y >= -tolerance, y <= Double(h - 1) + tolerance, x >= -tolerance, x <= Double(w - 1) + tolerance
                 else { continue }
                 out[i * w + j] = BSpline.value(coefficients, height: h, width: w, y: y, x: x)
@@ -239,15 +231,12 @@ enum BSpline {
     static func value(_ c: [Double], height h: Int, width w: Int, y: Double, x: Double) -> Double {
         let fy = floor(y), fx = floor(x)
         let wy = weights(y - fy), wx = weights(x - fx)
-        let ay = [wy.0, wy.1, wy.2, wy.3], ax = [wx.0, wx.1, wx.2, wx.3]
         let iy = Int(fy) - 1, ix = Int(fx) - 1
-        var total = 0.0
-        for a in 0..<4 {
-            let row = mirror(iy + a, h) * w
-            var rowSum = 0.0
-            for b in 0..<4 { rowSum += ax[b] * c[row + mirror(ix + b, w)] }
-            total += ay[a] * rowSum
+        func row(_ a: Int) -> Double {
+            let r = mirror(iy + a, h) * w
+            return wx.0 * c[r + mirror(ix, w)] + wx.1 * c[r + mirror(ix + 1, w)] + wx.2 * c[r + mirror(ix + 2, w)]
+                + wx.3 * c[r + mirror(ix + 3, w)]
         }
-        return total
+        return wy.0 * row(0) + wy.1 * row(1) + wy.2 * row(2) + wy.3 * row(3)
     }
 }
