@@ -69,7 +69,10 @@ struct DDBench: ParsableCommand {
     func run() throws {
         if !compare.isEmpty { print(try Report.compare(compare)); return }
         Threads.set(threads)
-        if let winogradChunk { Winograd.chunkBudget = winogradChunk }
+        try Winograd.withChunkBudget(winogradChunk ?? Winograd.defaultChunkBudget) { try measure() }
+    }
+
+    private func measure() throws {
         if child {
             exitWithParent()
             let (context, images) = try makeContext()

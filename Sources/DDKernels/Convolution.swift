@@ -33,7 +33,14 @@ public struct ConvGeometry: Equatable, Sendable {
 /// covers the whole chunk. Parallel loops split over (sample, channel) pairs, which write disjoint memory.
 public enum Conv2D {
     /// Target size (elements) of the im2col buffer; the batch is processed in chunks that fit.
-    nonisolated(unsafe) public static var columnBudget = 8 << 20
+    public static let defaultColumnBudget = 8 << 20
+    @TaskLocal private static var scopedColumnBudget: Int?
+    /// The im2col target in use: the task's override (tests), else `defaultColumnBudget`.
+    public static var columnBudget: Int { scopedColumnBudget ?? defaultColumnBudget }
+    /// Runs `body` with another im2col target for the current task only (see `Threads.withSettings`).
+    public static func withColumnBudget<R>(_ budget: Int, _ body: () throws -> R) rethrows -> R {
+        try $scopedColumnBudget.withValue(max(1, budget), operation: body)
+    }
     /// From this many output pixels per sample on, one gemm per sample writes NCHW directly (wide enough
     /// to stay efficient) instead of one chunk-wide gemm plus a layout copy.
     nonisolated(unsafe) public static var directMinimumPixels = 256

@@ -17,7 +17,14 @@ public enum Winograd {
     /// transform → 16 gemms → transform pipeline over its samples, one chunk at a time, so a chunk's
     /// transformed input and product stay in that core's L2 instead of streaming through memory
     /// (measured on DC, one thread: 4 Mi elements 5.50 s, 256 Ki 4.64 s, 64 Ki 4.51 s).
-    nonisolated(unsafe) public static var chunkBudget = 64 << 10
+    public static let defaultChunkBudget = 64 << 10
+    @TaskLocal private static var scopedChunkBudget: Int?
+    /// The chunk target in use: the task's override (tests), else `defaultChunkBudget`.
+    public static var chunkBudget: Int { scopedChunkBudget ?? defaultChunkBudget }
+    /// Runs `body` with another chunk target for the current task only (see `Threads.withSettings`).
+    public static func withChunkBudget<R>(_ budget: Int, _ body: () throws -> R) rethrows -> R {
+        try $scopedChunkBudget.withValue(max(1, budget), operation: body)
+    }
 
     @inlinable public static func applies(_ g: ConvGeometry) -> Bool {
         enabled && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1

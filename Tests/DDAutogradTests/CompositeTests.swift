@@ -71,10 +71,7 @@ func tinyNetParameters(seed: UInt64) -> [Tensor] {
                 .crossEntropy(labels: [0, 1, 2, 0, 1, 2, 0, 1])
             return [loss.scalars] + grad(of: loss, wrt: p).map(\.scalars)
         }
-        let saved = Threads.count
-        Threads.set(1); let one = run()
-        Threads.set(2); let two = run()
-        Threads.set(saved)
+        let one = Threads.withSettings(count: 1, run), two = Threads.withSettings(count: 2, run)
         for (a, b) in zip(one, two) {
             #expect(zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * Swift.max(1, Swift.abs($0)) })
         }

@@ -80,15 +80,9 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
             Conv2D.weightGrad(g, input: x, gradOutput: gy, gradWeight: &gw)
             return (y, gx, gw)
         }
-        let saved = Threads.count
-        Threads.set(1); let one = run()
-        Threads.set(2); let two = run()
+        let one = Threads.withSettings(count: 1, run), two = Threads.withSettings(count: 2, run)
         // Chunked im2col (4 + 2 samples) must not change the result either.
-        let budget = Conv2D.columnBudget
-        Conv2D.columnBudget = 4 * (g.patchSize + 1) * pixels
-        let chunked = run()
-        Conv2D.columnBudget = budget
-        Threads.set(saved)
+        let chunked = Threads.withSettings(count: 2) { Conv2D.withColumnBudget(4 * (g.patchSize + 1) * pixels, run) }
         for (a, b) in [(chunked.0, two.0), (chunked.1, two.1), (chunked.2, two.2)] {
             #expect(zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-5 * Swift.max(1, Swift.abs($0)) })
         }

@@ -41,19 +41,18 @@ func testValues(_ n: Int, seed: UInt64) -> [Double] {
 @Suite(.serialized) struct ThreadedGemmTests {
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func splitMatchesSerial(transA: Bool, transB: Bool) {
-        let saved = Threads.count, savedGrain = Threads.gemmGrain
-        defer { Threads.set(saved); Threads.gemmGrain = savedGrain }
-        Threads.gemmGrain = 1  // split even these small products
         for (m, n, k) in [(37, 203, 19), (211, 45, 23), (16, 16, 5), (70, 70, 1)] {
             let a = testValues(m * k, seed: 11), b = testValues(k * n, seed: 12), c0 = testValues(m * n, seed: 13)
             var serial = c0
             Double.gemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1.5, a: a, lda: transA ? m : k,
                               b: b, ldb: transB ? k : n, beta: -0.5, c: &serial, ldc: n)
             for threads in [1, 2, 3, 5] {
-                Threads.set(threads)
                 var split = c0
-                Double.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1.5, a: a, lda: transA ? m : k,
-                            b: b, ldb: transB ? k : n, beta: -0.5, c: &split, ldc: n)
+                // gemm grain 1: split even these small products.
+                Threads.withSettings(count: threads, gemmGrain: 1) {
+                    Double.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1.5, a: a,
+                                lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: -0.5, c: &split, ldc: n)
+                }
                 let worst = zip(split, serial).map { Swift.abs($0 - $1) }.max() ?? 0
                 #expect(worst < 1e-12, "m \(m) n \(n) k \(k) threads \(threads): max |Δ| \(worst)")
             }
@@ -62,15 +61,13 @@ func testValues(_ n: Int, seed: UInt64) -> [Double] {
 
     /// A sub-block of a larger row-major matrix (ldc > n) is written without touching its neighbours.
     @Test func splitRespectsLeadingDimensions() {
-        let saved = Threads.count, savedGrain = Threads.gemmGrain
-        defer { Threads.set(saved); Threads.gemmGrain = savedGrain }
-        Threads.gemmGrain = 1
-        Threads.set(2)
         let m = 40, n = 48, k = 7, ldc = 60
         let a = testValues(m * k, seed: 21), b = testValues(k * n, seed: 22)
         var c = [Double](repeating: 7, count: m * ldc), reference = c
-        Double.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
-                    beta: 0, c: &c, ldc: ldc)
+        Threads.withSettings(count: 2, gemmGrain: 1) {
+            Double.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                        beta: 0, c: &c, ldc: ldc)
+        }
         Double.gemmSerial(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
                           beta: 0, c: &reference, ldc: ldc)
         #expect(zip(c, reference).allSatisfy { Swift.abs($0 - $1) < 1e-12 })

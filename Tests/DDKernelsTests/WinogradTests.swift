@@ -91,13 +91,9 @@ func naiveConvGrads(_ g: ConvGeometry, _ x: [Double], _ w: [Double], _ gy: [Doub
             Winograd.weightGrad(g, input: x, gradOutput: gy, gradWeight: &gw)
             return y + gx + gw
         }
-        let saved = Threads.count, budget = Winograd.chunkBudget
-        Threads.set(1); let one = run()
-        Threads.set(2); let two = run()
-        Threads.set(3); let three = run()  // samples split 1 / 2 / 2 over the threads
-        Winograd.chunkBudget = 2 * 16 * 4 * 12  // two samples (12 tiles each) per chunk
-        let chunked = run()
-        Winograd.chunkBudget = budget; Threads.set(saved)
+        let one = Threads.withSettings(count: 1, run), two = Threads.withSettings(count: 2, run)
+        let three = Threads.withSettings(count: 3, run)  // samples split 1 / 2 / 2 over the threads
+        let chunked = Winograd.withChunkBudget(2 * 16 * 4 * 12, run)  // two samples (12 tiles each) per chunk
         let ref = naiveConv(g, x, w, b) + { let r = naiveConvGrads(g, x, w, gy); return r.0 + r.1 }()
         for a in [one, two, three, chunked] { #expect(zip(a, ref).allSatisfy { Swift.abs($0 - $1) < 1e-12 }) }
     }
