@@ -5,8 +5,21 @@ public enum ForgettingOrder: String, Sendable, CaseIterable {
     /// Most forgetting events first (never-learned samples first of all): Toneva et al. find the rarely
     /// forgotten samples the least informative. The DC paper's direction is UNVERIFIED (reference).
     case mostForgotten = "most"
+    /// Most forgetting events first among the samples learned at least once; never-learned samples last.
+    /// In a short counting run the never-learned samples are mostly mislabelled or unreadable images, which
+    /// `mostForgotten` would pick before any real hard example.
+    case mostForgottenLearned = "most-learned"
     /// Fewest forgetting events first (never-learned samples last).
     case leastForgotten = "least"
+
+    /// How the selection metadata describes the order.
+    public var summary: String {
+        switch self {
+        case .mostForgotten: "most forgotten first (never learned = infinitely forgotten)"
+        case .mostForgottenLearned: "most forgotten first among learned samples (never learned last)"
+        case .leastForgotten: "least forgotten first (never learned last)"
+        }
+    }
 }
 
 /// Forgetting events per sample (Toneva et al., ICLR 2019): a transition from correctly to incorrectly
@@ -46,9 +59,18 @@ public struct ForgettingCounter: Sendable, Equatable {
         precondition(tieOrder.count == candidates.count, "rank: tie order must cover every candidate")
         var position = [Int](repeating: 0, count: candidates.count)
         for (rank, slot) in tieOrder.enumerated() { position[slot] = rank }
+        // One key, larger first: never-learned samples score +∞, or −∞ where they go last.
+        let key: (Int) -> Double = { sample in
+            let value = self.score(sample)
+            switch order {
+            case .mostForgotten: return value
+            case .mostForgottenLearned: return value.isFinite ? value : -.infinity
+            case .leastForgotten: return -value
+            }
+        }
         let slots = candidates.indices.sorted { a, b in
-            let sa = score(candidates[a]), sb = score(candidates[b])
-            if sa != sb { return order == .mostForgotten ? sa > sb : sa < sb }
+            let ka = key(candidates[a]), kb = key(candidates[b])
+            if ka != kb { return ka > kb }
             return position[a] < position[b]
         }
         return slots.map { candidates[$0] }

@@ -141,9 +141,7 @@ public func selectCoreset(_ method: CoresetMethod, from dataset: Dataset, subpop
         }
         let summary = run.counter.summary
         selection.featureExtractor = run.description
-        selection.details["forgetting_order"] = options.forgettingOrder == .mostForgotten
-            ? "most forgotten first (never learned = infinitely forgotten); DC paper's direction UNVERIFIED"
-            : "least forgotten first (never learned last); DC paper's direction UNVERIFIED"
+        selection.details["forgetting_order"] = options.forgettingOrder.summary + "; DC paper's direction UNVERIFIED"
         selection.details["forgetting_summary"] = "never learned \(summary.neverLearned), zero events "
             + "\(summary.unforgettable), max events \(summary.maxEvents)"
         selection.details["forgetting_counts"] = selection.selected.map { picks in

@@ -143,6 +143,10 @@ struct DistillCommand: ParsableCommand {
     @Option(name: .customLong("forgetting-epochs"), help: "Forgetting: epochs of the counting run.")
     var forgettingEpochs: Int = 5
 
+    @Option(name: .customLong("forgetting-order"),
+            help: "Forgetting: most (never-learned first, the default) | most-learned (never-learned last) | least.")
+    var forgettingOrder: String = ForgettingOrder.mostForgotten.rawValue
+
     @Option(help: ArgumentHelp("MTT/TESLA: expert cache root or key directory (dd-expert --out).", valueName: "DIR"))
     var experts: String?
 
@@ -224,6 +228,11 @@ struct DistillCommand: ParsableCommand {
                 if let net { options.network = try NetworkSpec(parsing: net) }
                 options.featureEpochs = featureEpochs
                 options.forgettingEpochs = forgettingEpochs
+                guard let order = ForgettingOrder(rawValue: forgettingOrder) else {
+                    throw ToolError("unknown --forgetting-order '\(forgettingOrder)'; use one of "
+                                    + ForgettingOrder.allCases.map(\.rawValue).joined(separator: ", "), exit: .usage)
+                }
+                options.forgettingOrder = order
                 try CoresetDistillation.write(coreset, dataset: dataset, ipc: ipc, seed: common.seed, options: options, to: out)
                 try out.commit()
                 log.info("wrote \(coreset.rawValue) coreset (IPC \(ipc)) to \(out.displayName)")
