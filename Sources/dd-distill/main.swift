@@ -18,6 +18,7 @@ extension DistillError: ExitStatusProviding {
 }
 
 extension SyntheticInit: ExpressibleByArgument {}
+extension ForgettingOrder: ExpressibleByArgument {}
 
 /// dd-distill: argument parsing only; the methods and the loop live in DDMethods.
 struct DistillCommand: ParsableCommand {
@@ -144,8 +145,8 @@ struct DistillCommand: ParsableCommand {
     var forgettingEpochs: Int = 5
 
     @Option(name: .customLong("forgetting-order"),
-            help: "Forgetting: most (never-learned first, the default) | most-learned (never-learned last) | least.")
-    var forgettingOrder: String = ForgettingOrder.mostForgotten.rawValue
+            help: "Forgetting: most forgotten first (never-learned first), most-learned (never-learned last), or least.")
+    var forgettingOrder: ForgettingOrder = .mostForgotten
 
     @Option(help: ArgumentHelp("MTT/TESLA: expert cache root or key directory (dd-expert --out).", valueName: "DIR"))
     var experts: String?
@@ -228,11 +229,7 @@ struct DistillCommand: ParsableCommand {
                 if let net { options.network = try NetworkSpec(parsing: net) }
                 options.featureEpochs = featureEpochs
                 options.forgettingEpochs = forgettingEpochs
-                guard let order = ForgettingOrder(rawValue: forgettingOrder) else {
-                    throw ToolError("unknown --forgetting-order '\(forgettingOrder)'; use one of "
-                                    + ForgettingOrder.allCases.map(\.rawValue).joined(separator: ", "), exit: .usage)
-                }
-                options.forgettingOrder = order
+                options.forgettingOrder = forgettingOrder
                 try CoresetDistillation.write(coreset, dataset: dataset, ipc: ipc, seed: common.seed, options: options, to: out)
                 try out.commit()
                 log.info("wrote \(coreset.rawValue) coreset (IPC \(ipc)) to \(out.displayName)")
