@@ -44,10 +44,22 @@ import Testing
         #expect(seeds == (0..<100).map { ExpertSeed.seed(base: 0, expert: $0) })
         #expect(ExpertSeed.seed(base: 1, expert: 0) != seeds[0])
         // The documented rule, computed here from its definition.
-        var z: UInt64 = 5 &+ 0x9E37_79B9_7F4A_7C15 &* 4
+        var z: UInt64 = (5 ^ 0x6464_6578_7065_7274) &+ 0x9E37_79B9_7F4A_7C15 &* 4
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         #expect(ExpertSeed.seed(base: 5, expert: 3) == z ^ (z >> 31))
+    }
+
+    /// dd-eval trains network k from `Trainer.derivedSeed(base, k)`; an expert sharing that seed would hand
+    /// trajectory matching the evaluation networks' own initialisations.
+    @Test func expertSeedsNeverEqualEvaluationNetworkSeeds() {
+        for base: UInt64 in [0, 1, 2, 3, 42] {
+            let evaluation = Set((0..<64).map { Trainer.derivedSeed(base, $0) })
+            for otherBase: UInt64 in [0, 1, 2, 3, 42] {
+                let experts = (0..<64).map { ExpertSeed.seed(base: otherBase, expert: $0) }
+                #expect(evaluation.isDisjoint(with: experts), "expert base \(otherBase) against dd-eval base \(base)")
+            }
+        }
     }
 
     @Test func shardsPartitionTheExpertsAndSlurmVariablesSelectThem() throws {
