@@ -149,12 +149,14 @@ public struct ExpertConfiguration: Equatable, Sendable {
 /// Seed of expert k: DDTrain's `Trainer.derivedSeed(base ^ domain, k)`, a SplitMix64 finaliser of
 /// (base ^ "ddexpert") + 0x9E3779B97F4A7C15·(k + 1). The domain keeps experts off dd-eval's networks: dd-eval's
 /// network k is `derivedSeed(base, k)`, and without it `dd-eval --seed 0` trained its networks from the very
-/// initialisations of `dd-expert --seed 0`'s experts, which trajectory matching starts from (a leak that
-/// flattered MTT, session 27). Same command, same expert on any machine; any expert can be regenerated alone.
+/// initialisations of `dd-expert --seed 0`'s experts, which trajectory matching starts from (a leak
+/// that could flatter MTT; measured negligible at IPC 10 in session 27). Same command, same expert on any
+/// machine; any expert can be regenerated alone.
 public enum ExpertSeed {
     /// "ddexpert" in ASCII.
     public static let domain: UInt64 = 0x6464_6578_7065_7274
-    public static let rule = "splitmix64_finalize((base ^ 0x6464657870657274) + 0x9E3779B97F4A7C15 * (k + 1)) (DDTrain Trainer.derivedSeed of the expert domain)"
+    public static let rule = "splitmix64_finalize((base ^ 0x\(String(domain, radix: 16))) + 0x9E3779B97F4A7C15 * (k + 1))"
+        + " (DDTrain Trainer.derivedSeed of the expert domain)"
 
     public static func seed(base: UInt64, expert: Int) -> UInt64 { Trainer.derivedSeed(base ^ domain, expert) }
 }
