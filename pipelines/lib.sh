@@ -27,7 +27,12 @@ with_syn_lr = args[0] == "--syn-lr"
 stream, jsonl, dataset, method, ipc, seconds, extra = args[1:] if with_syn_lr else args
 meta = ddt.load(stream)[1]["stream"]["method"]
 accs = [json.loads(l) for l in open(jsonl) if l.strip()]
-nets = [a["accuracy"] for a in accs if a.get("type") == "network" and a.get("subject", "train") == "train"]
+# Shards (dd-eval --shard/--index) append to one file; a network run twice counts once.
+seen, nets = set(), []
+for a in accs:
+    key = (a.get("architecture"), a.get("index"), a.get("seed"))
+    if a.get("type") == "network" and a.get("subject", "train") == "train" and key not in seen:
+        seen.add(key); nets.append(a["accuracy"])
 mean = sum(nets) / len(nets) if nets else float("nan")
 std = (sum((a - mean) ** 2 for a in nets) / len(nets)) ** 0.5 if nets else float("nan")
 syn_lr = [f"{meta.get('syn_lr', float('nan')):.6g}"] if with_syn_lr else []

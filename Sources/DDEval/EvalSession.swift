@@ -15,6 +15,8 @@ public struct EvalConfiguration: Sendable {
     public var randomBaselineSource: Dataset?
     /// Full-data accuracy (fraction) for HLR; nil → HLR is not reported.
     public var fullDataAccuracy: Double?
+    /// Which of the `networks` indices this process trains (`--shard`, `--index`).
+    public var selection: NetworkSelection = .all
 
     public init(architectures: [NetworkSpec], networks: Int = 5, baseSeed: UInt64 = 0, recipe: TrainingRecipe,
                 evaluationBatch: Int = 256, learningRateSource: String = "default",
@@ -110,6 +112,7 @@ public enum EvalSession {
         try EvalInputs.checkTrainingSet(train)
         try EvalInputs.checkCompatible(train: train, test: test)
         guard configuration.networks >= 1 else { throw EvalInputError("--nets must be at least 1", usage: true) }
+        _ = try configuration.selection.networks(of: configuration.networks)
         let g = train.geometry
         for spec in configuration.architectures {
             do {
@@ -130,13 +133,14 @@ public enum EvalSession {
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
+        let selected = try configuration.selection.networks(of: configuration.networks)
         var summaries: [ArchitectureSummary] = []
         for spec in configuration.architectures {
             var subjects: [EvalSubject] = [.train]
             if configuration.randomBaselineSource != nil { subjects.append(.randomBaseline) }
             for subject in subjects {
                 var outcomes: [NetworkOutcome] = []
-                for k in 0..<configuration.networks {
+                for k in selected {
                     var data = trainData, subsetSeed: UInt64?
                     if subject == .randomBaseline, let source = configuration.randomBaselineSource {
                         let seed = configuration.baselineSubsetSeed(k)

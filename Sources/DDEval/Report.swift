@@ -101,6 +101,11 @@ public enum EvalReport {
     public static func summaryLine(_ s: ArchitectureSummary, ranking: RankingScores?, context c: EvalReportContext) -> String {
         var fields = common(c, "summary", s.architecture, s.subject)
         fields["networks"] = .number(Double(s.accuracy.count))
+        if let selection = c.configuration.selection.description {
+            // A shard's summary covers only its networks; the full run's statistics come from all network lines.
+            fields["selection"] = .string(selection)
+            fields["networks_total"] = .number(Double(c.configuration.networks))
+        }
         fields["seeds"] = .array(s.seeds.map { .string(String($0)) })
         fields["accuracy"] = stat(s.accuracy)
         fields["loss"] = stat(s.loss)
@@ -133,7 +138,8 @@ public enum EvalReport {
         out += c.softLabels ? ", soft labels\n" : ", hard labels\n"
         out += "  test:  \(c.testName) \(c.testDigest) (\(c.testCount) images)\n"
         out += "  recipe: \(c.configuration.recipe.summary); lr from \(c.configuration.learningRateSource)\n"
-        out += "  networks: \(c.configuration.networks) per architecture, seeds derived from --seed \(c.configuration.baseSeed); "
+        let shard = c.configuration.selection.description.map { " (this run: \($0) only)" } ?? ""
+        out += "  networks: \(c.configuration.networks) per architecture\(shard), seeds derived from --seed \(c.configuration.baseSeed); "
             + "threads \(c.threads); std is the population std (ddof 0)\n"
         out += "  " + pad("architecture", 26) + pad("subject", 16) + pad("accuracy %", 18) + pad("test loss", 18) + "train time\n"
         for s in summaries {

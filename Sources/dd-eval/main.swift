@@ -39,6 +39,8 @@ struct EvalCommand: ParsableCommand {
           dd-fetch mnist --per-class 10 | dd-eval --test mnist --nets 5
           dd-eval syn.ddt --test mnist --baseline random --baseline-source mnist --full-accuracy 0.9945
           dd-fetch mnist | dd-eval --test mnist --aug none --epochs 9 --nets 1
+          dd-eval syn.ddt --test mnist --shard 0/2 --threads 1 --json r.jsonl &   # one shard per core, one file
+          dd-eval syn.ddt --test mnist --shard 1/2 --threads 1 --json r.jsonl
         """)
 
     @Argument(help: "Training stream (dataset or synthetic); - or nothing for stdin.")
@@ -52,6 +54,12 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "Networks per architecture.")
     var nets: Int = 5
+
+    @Option(help: ArgumentHelp("Train only networks k ≡ i (mod n) of the --nets (e.g. one shard per core or per job-array task); network k's seed depends only on --seed and k, so the shards' --json network lines together are those of one full run.", valueName: "i/n"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("Train only these 0-based networks of the --nets (e.g. 3,4: finish a run another process began).", valueName: "k,..."))
+    var index: String?
 
     @Option(help: "The reference's epoch count E: trains epochs 0…E (E+1 passes). Default 1000 with DSA, 300 without.")
     var epochs: Int?
@@ -138,6 +146,7 @@ struct EvalCommand: ParsableCommand {
         if lrFromSet && lr != nil { throw ValidationError("--lr and --lr-from-set exclude each other") }
         if baselineSource != nil && baseline == nil { throw ValidationError("--baseline-source needs --baseline random") }
         guard DSAMode(rawValue: dsaMode.uppercased()) != nil else { throw ValidationError("--dsa-mode must be S or M, got \(dsaMode)") }
+        if shard != nil && index != nil { throw ValidationError("--shard and --index exclude each other") }
         if let f = fullAccuracy, !(f >= 0 && f <= 100) { throw ValidationError("--full-accuracy must be a fraction or a percent") }
         if let bad = tag.first(where: { EvalReportContext.parseTag($0) == nil }) {
             throw ValidationError("--tag needs KEY=VALUE with a non-empty key, got \"\(bad)\"")
@@ -162,6 +171,7 @@ struct EvalCommand: ParsableCommand {
                 let (recipe, lrSource) = try recipeOptions().recipe(for: train, metadata: trainMeta)
                 configuration = EvalConfiguration(architectures: specs, networks: nets, baseSeed: common.seed, recipe: recipe,
                                                   evaluationBatch: evalBatch, learningRateSource: lrSource)
+                configuration.selection = try networkSelection()
                 try EvalSession.validate(train: train, test: test, configuration: configuration)
             } catch let error as EvalInputError {
                 throw ToolError(error.message, exit: error.isUsage ? .usage : .dataError)
@@ -247,6 +257,12 @@ struct EvalCommand: ParsableCommand {
         var options = FetchOptions.standard(from: from, verify: !noVerify)
         options.allowDownload = !offline
         return try FetchRequest(name: name, split: split, options: options).run()
+    }
+
+    private func networkSelection() throws -> NetworkSelection {
+        if let shard { return try NetworkSelection.parseShard(shard) }
+        if let index { return try NetworkSelection.parseIndices(index) }
+        return .all
     }
 
     private func recipeOptions() -> RecipeOptions {

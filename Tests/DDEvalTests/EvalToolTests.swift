@@ -36,6 +36,17 @@ import Testing
         let parsed = try lines.map { try JSONValue.parse(String($0)) }
         #expect(parsed.map { $0["type"]?.stringValue ?? "" } == ["network", "network", "summary"])
         #expect(parsed[2]["accuracy"]?["n"]?.doubleValue == 2)
+
+        // A second process finishing network 1 alone appends the same network line (but its own summary).
+        let rest = try evaluate([dir + "/train.ddt", "--test", dir + "/test.ddt", "--json", dir + "/r.jsonl", "-q",
+                                 "--index", "1"] + Self.quick)
+        #expect(rest.status == 0, "\(rest.stderr)")
+        let all = try String(contentsOfFile: dir + "/r.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try JSONValue.parse(String($0)) }
+        #expect(all.count == 5)
+        #expect(all[3]["index"]?.doubleValue == 1 && all[3]["accuracy"] == parsed[1]["accuracy"])
+        #expect(all[3]["loss"] == parsed[1]["loss"])
+        #expect(all[4]["selection"]?.stringValue == "index 1" && all[4]["networks_total"]?.doubleValue == 2)
     }
 
     @Test(.enabled(if: binary() != nil)) func sigtermEndsCleanlyWithAMessageAndTempfail() throws {
@@ -83,5 +94,8 @@ import Testing
         try expectFailure([train, "--test", test, "--nets", "0"], status: 64, mentions: ["--nets must be at least 1", "dd-eval --help"])
         try expectFailure([train, "--test", test, "--nets", "many"], status: 64, mentions: ["dd-eval: the value 'many' is invalid for '--nets"])
         try expectFailure([train], status: 64, mentions: ["--test"])
+        try expectFailure([train, "--test", test, "--shard", "2/2"], status: 64, mentions: ["--shard 2/2", "0 ≤ i < n"])
+        try expectFailure([train, "--test", test, "--index", "0,7"], status: 64, mentions: ["--index 7", "--nets 2"])
+        try expectFailure([train, "--test", test, "--index", "0", "--shard", "0/2"], status: 64, mentions: ["exclude each other"])
     }
 }
