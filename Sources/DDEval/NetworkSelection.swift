@@ -1,3 +1,4 @@
+import DDTrain
 import Foundation
 
 /// Which of the N networks per architecture one dd-eval process trains. Network k's seed depends only on
@@ -12,12 +13,10 @@ public enum NetworkSelection: Equatable, Sendable {
 
     /// Parses `--shard i/n`.
     public static func parseShard(_ text: String) throws -> NetworkSelection {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw EvalInputError("--shard must be i/n (e.g. 0/2), got '\(text)'", usage: true)
-        }
-        guard n >= 1, (0..<n).contains(i) else { throw EvalInputError("--shard \(text): need n ≥ 1 and 0 ≤ i < n", usage: true) }
-        return .shard(index: i, count: n)
+        do {
+            let shard = try IndexShard.parse(text, example: "0/2")
+            return .shard(index: shard.index, count: shard.count)
+        } catch { throw EvalInputError(error.message, usage: true) }
     }
 
     /// Parses `--index 3,4` (comma-separated, 0-based).
@@ -43,7 +42,7 @@ public enum NetworkSelection: Equatable, Sendable {
             }
             return list
         case .shard(let i, let n):
-            let list = Array(stride(from: i, to: count, by: n))
+            let list = IndexShard(index: i, count: n).indices(below: count)
             guard !list.isEmpty else { throw EvalInputError("--shard \(i)/\(n) selects none of --nets \(count)", usage: true) }
             return list
         }

@@ -1,3 +1,5 @@
+import DDTrain
+
 /// Which experts of 0..<K one process makes (reference §5.4.3): every task computes the same list and keeps
 /// its part, so array tasks need no coordination.
 public enum ExpertSelection: Equatable, Sendable {
@@ -8,14 +10,10 @@ public enum ExpertSelection: Equatable, Sendable {
 
     /// Parses `i/n`.
     public static func parseShard(_ text: String) throws -> ExpertSelection {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw ExpertError.usage("--shard must be i/n (e.g. 0/4), got '\(text)'")
-        }
-        guard n >= 1, (0..<n).contains(i) else {
-            throw ExpertError.usage("--shard \(text): need n ≥ 1 and 0 ≤ i < n")
-        }
-        return .shard(index: i, count: n)
+        do {
+            let shard = try IndexShard.parse(text, example: "0/4")
+            return .shard(index: shard.index, count: shard.count)
+        } catch { throw ExpertError.usage(error.message) }
     }
 
     /// The selection from explicit flags, else from Slurm's array variables. A contiguous array
@@ -49,7 +47,7 @@ public enum ExpertSelection: Equatable, Sendable {
             guard k < experts else { throw ExpertError.usage("expert index \(k) is outside 0..<\(experts) (--experts \(experts))") }
             return [k]
         case .shard(let i, let n):
-            return Array(stride(from: i, to: experts, by: n))
+            return IndexShard(index: i, count: n).indices(below: experts)
         }
     }
 }
