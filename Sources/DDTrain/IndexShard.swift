@@ -1,6 +1,6 @@
 /// Slice i of n over 0..<total: the indices k ≡ i (mod n). dd-expert splits its experts this way and dd-eval its
 /// networks; item k depends only on the seed and k, so slices run in any process and their outputs concatenate.
-public struct IndexShard: Equatable, Sendable, CustomStringConvertible {
+public struct IndexShard: Equatable, Sendable {
     public let index: Int
     public let count: Int
 
@@ -23,9 +23,6 @@ public struct IndexShard: Equatable, Sendable, CustomStringConvertible {
 
     /// This slice of 0..<total, in order (empty when i ≥ total).
     public func indices(below total: Int) -> [Int] { Array(stride(from: index, to: total, by: count)) }
-
-    /// "i/n", as the flag spells it.
-    public var description: String { "\(index)/\(count)" }
 }
 
 /// Why a `--shard` value was refused; the caller wraps it in its own usage error.

@@ -12,7 +12,6 @@ import DDTrain
         }
         #expect(try IndexShard.parse("1/3").indices(below: 10) == [1, 4, 7])
         #expect(try IndexShard.parse("3/4").indices(below: 2).isEmpty)
-        #expect(try IndexShard.parse("2/5").description == "2/5")
     }
 
     @Test func malformedOrOutOfRangeTextIsRefusedWithTheReason() {
